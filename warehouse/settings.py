@@ -1,0 +1,60 @@
+"""Where everything lives, from environment variables with embedded defaults.
+
+One place reads the environment so that the CLI, the Dagster definitions, dbt's
+``profiles.yml`` (which reads ``FISCAL_DUCKDB_PATH``) and the tests agree.
+
+| variable               | default                        | meaning                                        |
+|------------------------|--------------------------------|------------------------------------------------|
+| FISCAL_HOME            | ./data                         | root of all runtime data                       |
+| FISCAL_LANDING_DIR     | $FISCAL_HOME/landing           | folder departments' PDFs are dropped into      |
+| FISCAL_EXTRACTED_DIR   | $FISCAL_HOME/extracted         | per-document Parquet written by extraction     |
+| FISCAL_DUCKDB_PATH     | $FISCAL_HOME/build/warehouse.duckdb | the pipeline's own (single-writer) DuckDB |
+| FISCAL_PUBLISHED_PATH  | $FISCAL_HOME/warehouse.duckdb  | read-only copy analysts open, replaced atomically |
+| FISCAL_REPORTS_DIR     | $FISCAL_HOME/reports           | HTML quality report, Excel findings, GX docs   |
+| FISCAL_WORKERS         | number of CPUs                 | extraction processes                           |
+| FISCAL_DOC_TIMEOUT_S   | 300                            | wall-time cap per document                     |
+| FISCAL_DOC_MEMORY_MB   | 2048                           | address-space cap per extraction process       |
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def _path(var: str, default: Path) -> Path:
+    value = os.environ.get(var)
+    return Path(value).expanduser().resolve() if value else default.resolve()
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    landing_dir: Path
+    extracted_dir: Path
+    duckdb_path: Path
+    published_path: Path
+    reports_dir: Path
+    workers: int
+    doc_timeout_s: float
+    doc_memory_mb: int
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        home = _path("FISCAL_HOME", Path("data"))
+        return cls(
+            home=home,
+            landing_dir=_path("FISCAL_LANDING_DIR", home / "landing"),
+            extracted_dir=_path("FISCAL_EXTRACTED_DIR", home / "extracted"),
+            duckdb_path=_path("FISCAL_DUCKDB_PATH", home / "build" / "warehouse.duckdb"),
+            published_path=_path("FISCAL_PUBLISHED_PATH", home / "warehouse.duckdb"),
+            reports_dir=_path("FISCAL_REPORTS_DIR", home / "reports"),
+            workers=int(os.environ.get("FISCAL_WORKERS") or os.cpu_count() or 1),
+            doc_timeout_s=float(os.environ.get("FISCAL_DOC_TIMEOUT_S") or 300),
+            doc_memory_mb=int(os.environ.get("FISCAL_DOC_MEMORY_MB") or 2048),
+        )
+
+    def ensure_dirs(self) -> None:
+        for p in (self.landing_dir, self.extracted_dir, self.duckdb_path.parent,
+                  self.published_path.parent, self.reports_dir):
+            p.mkdir(parents=True, exist_ok=True)
