@@ -1,0 +1,343 @@
+"""Extract one PDF (or many, in parallel processes) into per-document Parquet files.
+
+``extract_document`` never raises for bad input: the manifest it writes says
+``status='quarantined'`` with a typed ``error_code`` and an actionable
+``error_message``.  Output is written to a temporary folder and renamed into
+place, so a reader never sees half a document.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import time
+import traceback
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterable
+
+import pdfplumber
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from . import errors
+from .catalog import load_catalog
+from .grid import find_grids, page_lines
+from .identify import identify
+from .narrative import extract_figures
+from .pdf import MAX_PAGES_DEFAULT, check_bytes, check_text_layer, cheap_pass, sha256_file
+from .performance import read_performance
+from .records import SCHEMAS
+from .tables import PageData, locate_tables, read_table
+from .text import compact
+
+EXTRACTOR_VERSION = "1.0.0"
+MANIFEST = "manifest.json"
+
+
+def identify_file(path: Path) -> dict:
+    """Cheap identity of a file: sha256, size (no parsing)."""
+    path = Path(path)
+    return {"document_id": sha256_file(path), "file_size": path.stat().st_size, "file_name": path.name}
+
+
+def _is_table_page(info, catalog) -> bool:
+    if info.path_count >= 4:
+        return True
+    text = compact(info.text)
+    return any(compact(t) in text for tpl in catalog.tables for t in tpl.titles)
+
+
+def _dedupe(page):
+    try:
+        return page.dedupe_chars(tolerance=1, extra_attrs=("size",))
+    except Exception:  # pragma: no cover - very old pdfplumber
+        return page
+
+
+def read_document(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT) -> dict:
+    """Extract everything from one PDF; returns record lists keyed like ``records.SCHEMAS``.
+
+    Raises :class:`extract.errors.ExtractionError` subclasses for unusable input.
+    """
+    path = Path(path)
+    maybe_truncated = check_bytes(path)
+    cp = cheap_pass(path, max_pages=max_pages, truncated_hint=maybe_truncated)
+    check_text_layer(cp, path.name)
+    catalog = load_catalog()
+
+    table_pages = [p.number for p in cp.pages if _is_table_page(p, catalog)]
+    pages: list[PageData] = []
+    try:
+        pdf = pdfplumber.open(str(path))
+    except Exception as exc:  # pdfminer is stricter than pdfium
+        raise errors.TruncatedPdf(f"{path.name} cannot be parsed: {exc}") from exc
+    try:
+        for n in table_pages:
+            page = pdf.pages[n - 1]
+            try:
+                dp = _dedupe(page)
+                chars = list(dp.chars)
+                grids = find_grids(dp, n, chars)
+                pages.append(PageData(n, float(page.width), float(page.height), page_lines(chars), grids))
+            finally:
+                page.close()
+    finally:
+        pdf.close()
+
+    dept_lines = [ln.text for p in pages for ln in p.lines if compact(ln.text).startswith(("部门:", "单位名称:", "编制单位:", "部门名称:", "预算单位:"))]
+    has_tables = any(p.grids for p in pages)
+    ident = identify([p.text for p in cp.pages], dept_lines, path.name, has_tables=has_tables)
+    if ident.doc_kind is None and not has_tables:
+        raise errors.NotADisclosure(f"{path.name}: no 决算/预算 wording and no tables in {cp.page_count} pages")
+
+    instances = locate_tables(pages, catalog, ident.department_name)
+    projects, indicators = [], []
+    for inst in instances:
+        if inst.template is not None and inst.template.layout == "performance":
+            proj, inds = read_performance(inst)
+            projects.append(proj)
+            indicators.extend(inds)
+        else:
+            read_table(inst)
+    if ident.doc_kind is None and not any(i.template for i in instances):
+        raise errors.NotADisclosure(f"{path.name}: no 决算/预算 wording and no known disclosure table")
+
+    figures = extract_figures(cp.pages, ident.fiscal_year)
+    return {
+        "identity": ident,
+        "cheap": cp,
+        "instances": instances,
+        "projects": projects,
+        "indicators": indicators,
+        "figures": figures,
+    }
+
+
+def _document_row(doc_id: str, path: Path, rel: str, cp, ident, status: str, err=None, seconds=0.0) -> dict:
+    return {
+        "document_id": doc_id,
+        "file_name": path.name,
+        "file_path": rel,
+        "file_size": path.stat().st_size,
+        "page_count": cp.page_count if cp else None,
+        "producer": cp.producer if cp else None,
+        "department_name": ident.department_name if ident else None,
+        "fiscal_year": ident.fiscal_year if ident else None,
+        "doc_kind": ident.doc_kind if ident else None,
+        "scope": ident.scope if ident else None,
+        "part": ident.part if ident else None,
+        "is_template": bool(ident.is_template) if ident else False,
+        "status": status,
+        "error_code": err.code if err else None,
+        "error_message": err.message if err else None,
+        "name_conflicts": json.dumps(ident.name_conflicts, ensure_ascii=False) if ident else "[]",
+        "extractor_version": EXTRACTOR_VERSION,
+        "extracted_at": datetime.now(timezone.utc),
+        "extract_seconds": round(seconds, 3),
+    }
+
+
+def records_for(doc_id: str, path: Path, rel: str, result: dict, seconds: float) -> dict[str, list[dict]]:
+    ident, cp = result["identity"], result["cheap"]
+    out: dict[str, list[dict]] = {k: [] for k in SCHEMAS}
+    out["document"].append(_document_row(doc_id, path, rel, cp, ident, "extracted", seconds=seconds))
+    for inst in result["instances"]:
+        out["extracted_table"].append({
+            "document_id": doc_id,
+            "table_seq": inst.seq,
+            "table_name": inst.table_name,
+            "is_mapped": inst.template is not None,
+            "printed_number": inst.printed_number,
+            "printed_title": inst.printed_title,
+            "unit_printed": inst.unit,
+            "unit_factor": None,
+            "first_page": inst.first_page,
+            "last_page": inst.last_page,
+            "row_count": len({c["row_index"] for c in inst.cells}),
+            "is_empty": inst.is_empty,
+            "empty_sentence": inst.empty_sentence,
+            "project_name": inst.project_name,
+        })
+        for c in inst.cells:
+            out["table_cell"].append({"document_id": doc_id, **c})
+    from .values import unit_factor
+    for row in out["extracted_table"]:
+        row["unit_factor"] = unit_factor(row["unit_printed"])
+    for p in result["projects"]:
+        out["performance_project"].append({"document_id": doc_id, **p})
+    for i in result["indicators"]:
+        out["performance_indicator"].append({"document_id": doc_id, **i})
+    for seq, f in enumerate(result["figures"], 1):
+        out["narrative_figure"].append({"document_id": doc_id, "figure_seq": seq, **f})
+    for p in cp.pages:
+        out["page_text"].append({"document_id": doc_id, "page": p.number, "text": p.text})
+    return out
+
+
+def write_records(records: dict[str, list[dict]], out_dir: Path, manifest: dict) -> None:
+    """Write Parquet + manifest into ``out_dir`` atomically (temp dir, then rename)."""
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir()
+    for name, schema in SCHEMAS.items():
+        rows = records.get(name, [])
+        table = pa.Table.from_pylist(rows, schema=schema)
+        pq.write_table(table, tmp / f"{name}.parquet")
+    with open(tmp / MANIFEST, "w", encoding="utf-8") as fh:
+        json.dump(manifest, fh, ensure_ascii=False, indent=1, default=str)
+    old = None
+    if out_dir.exists():
+        old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
+        os.replace(out_dir, old)
+    os.replace(tmp, out_dir)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _manifest(doc_id: str, rel: str, path: Path, status: str, err=None, counts=None, ident=None, seconds=0.0) -> dict:
+    return {
+        "document_id": doc_id,
+        "file_path": rel,
+        "file_name": path.name,
+        "status": status,
+        "error_code": err.code if err else None,
+        "error_message": err.message if err else None,
+        "department_name": ident.department_name if ident else None,
+        "fiscal_year": ident.fiscal_year if ident else None,
+        "doc_kind": ident.doc_kind if ident else None,
+        "scope": ident.scope if ident else None,
+        "part": ident.part if ident else None,
+        "is_template": bool(ident.is_template) if ident else False,
+        "counts": counts or {},
+        "extractor_version": EXTRACTOR_VERSION,
+        "extract_seconds": round(seconds, 3),
+    }
+
+
+def quarantine(pdf_path: Path, out_root: Path, err: errors.ExtractionError, *, relative_path: str | None = None,
+               document_id: str | None = None, seconds: float = 0.0) -> dict:
+    pdf_path = Path(pdf_path)
+    doc_id = document_id or sha256_file(pdf_path)
+    rel = relative_path or pdf_path.name
+    row = _document_row(doc_id, pdf_path, rel, None, None, "quarantined", err, seconds)
+    manifest = _manifest(doc_id, rel, pdf_path, "quarantined", err, seconds=seconds)
+    write_records({"document": [row]}, Path(out_root) / doc_id, manifest)
+    return manifest
+
+
+def extract_document(pdf_path: Path, out_root: Path, *, relative_path: str | None = None,
+                     max_pages: int = MAX_PAGES_DEFAULT) -> dict:
+    pdf_path = Path(pdf_path)
+    t0 = time.perf_counter()
+    doc_id = sha256_file(pdf_path)
+    rel = relative_path or pdf_path.name
+    try:
+        result = read_document(pdf_path, max_pages=max_pages)
+    except errors.ExtractionError as err:
+        return quarantine(pdf_path, out_root, err, relative_path=rel, document_id=doc_id,
+                          seconds=time.perf_counter() - t0)
+    except MemoryError:
+        return quarantine(pdf_path, out_root, errors.ResourceLimit(f"{pdf_path.name} exhausted the memory cap"),
+                          relative_path=rel, document_id=doc_id, seconds=time.perf_counter() - t0)
+    except Exception as exc:  # an extractor bug must not lose the file: quarantine with the trace
+        detail = f"{pdf_path.name}: unexpected {type(exc).__name__}: {exc}; {traceback.format_exc(limit=3)}"
+        return quarantine(pdf_path, out_root, errors.ExtractionError(detail), relative_path=rel,
+                          document_id=doc_id, seconds=time.perf_counter() - t0)
+    seconds = time.perf_counter() - t0
+    records = records_for(doc_id, pdf_path, rel, result, seconds)
+    counts = {k: len(v) for k, v in records.items()}
+    ident = result["identity"]
+    manifest = _manifest(doc_id, rel, pdf_path, "extracted", counts=counts, ident=ident, seconds=seconds)
+    write_records(records, Path(out_root) / doc_id, manifest)
+    return manifest
+
+
+# ----------------------------------------------------------------------------------------
+# many documents: one forked process per document, with time and memory caps
+
+
+def _child(pdf_path: str, out_root: str, rel: str, memory_mb: int, max_pages: int) -> None:
+    import resource
+
+    if memory_mb:
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    extract_document(Path(pdf_path), Path(out_root), relative_path=rel, max_pages=max_pages)
+    os._exit(0)
+
+
+def extract_many(pdf_paths: Iterable[Path], out_root: Path, *, workers: int = 2, timeout_s: float = 300,
+                 memory_mb: int = 2048, max_pages: int = MAX_PAGES_DEFAULT, landing_root: Path | None = None,
+                 progress: Callable[[dict], None] | None = None) -> list[dict]:
+    """Extract documents in parallel processes, one forked process per document.
+
+    A crash, hang or memory blow-up of one file is contained: the process is
+    killed at ``timeout_s`` (or dies at the ``memory_mb`` address-space cap) and
+    the file is quarantined with the reason; the others go on.
+    """
+    import multiprocessing as mp
+    from multiprocessing.connection import wait
+
+    ctx = mp.get_context("fork")
+    out_root = Path(out_root)
+    out_root.mkdir(parents=True, exist_ok=True)
+    todo = [Path(p) for p in pdf_paths]
+    running: dict = {}
+    results: list[dict] = []
+
+    def rel_of(p: Path) -> str:
+        if landing_root is not None:
+            try:
+                return str(p.resolve().relative_to(Path(landing_root).resolve()))
+            except ValueError:
+                pass
+        return p.name
+
+    def finish(proc, p: Path, doc_id: str, started: float, before, killed: bool) -> None:
+        mpath = out_root / doc_id / MANIFEST
+        fresh = mpath.exists() and mpath.stat().st_mtime_ns != before
+        if fresh and not killed and proc.exitcode == 0:
+            with open(mpath, encoding="utf-8") as fh:
+                manifest = json.load(fh)
+        else:
+            if killed:
+                err = errors.ResourceLimit(f"{p.name} took longer than {timeout_s:.0f} s")
+            elif proc.exitcode and proc.exitcode < 0:
+                err = errors.WorkerCrashed(
+                    f"{p.name}: extraction process killed by signal {-proc.exitcode} (memory cap {memory_mb} MB?)")
+            else:
+                err = errors.WorkerCrashed(f"{p.name}: extraction process exited with code {proc.exitcode}")
+            manifest = quarantine(p, out_root, err, relative_path=rel_of(p), document_id=doc_id,
+                                  seconds=time.perf_counter() - started)
+        results.append(manifest)
+        if progress:
+            progress(manifest)
+
+    while todo or running:
+        while todo and len(running) < max(1, workers):
+            p = todo.pop(0)
+            doc_id = sha256_file(p)
+            mpath = out_root / doc_id / MANIFEST
+            before = mpath.stat().st_mtime_ns if mpath.exists() else None
+            proc = ctx.Process(target=_child, args=(str(p), str(out_root), rel_of(p), memory_mb, max_pages))
+            proc.start()
+            running[proc.sentinel] = (proc, p, doc_id, time.perf_counter(), before)
+        ready = set(wait(list(running), timeout=0.5))
+        now = time.perf_counter()
+        for sentinel in list(running):
+            proc, p, doc_id, started, before = running[sentinel]
+            if sentinel in ready:
+                proc.join()
+                del running[sentinel]
+                finish(proc, p, doc_id, started, before, killed=False)
+            elif now - started > timeout_s:
+                proc.kill()
+                proc.join()
+                del running[sentinel]
+                finish(proc, p, doc_id, started, before, killed=True)
+    return results

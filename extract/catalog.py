@@ -1,0 +1,124 @@
+"""The template catalog (``catalog/tables.yaml``), loaded once and queried."""
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .text import compact
+
+CATALOG_DIR = Path(__file__).with_name("catalog")
+_ORDINAL = re.compile(r"^(?:第?[一二三四五六七八九十]+[、.．部分]+|[（(][一二三四五六七八九十\d]+[)）]|\d+[、.．])")
+_YEAR_PREFIX = re.compile(r"^.*\d{4}年度?(?:部门)?$")
+
+
+@dataclass
+class TableTemplate:
+    id: str
+    kind: str
+    number: str
+    titles: list[str]
+    layout: str
+    classification: str
+    phase: str
+    columns: dict[str, str] = field(default_factory=dict)
+    sides: dict[str, Any] = field(default_factory=dict)
+    column_groups: dict[str, str] = field(default_factory=dict)
+    total_labels: dict[str, str] = field(default_factory=dict)
+    funds_columns: dict[str, str] = field(default_factory=dict)
+    empty_sentence: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    def measure_for(self, path: list[str], aliases: dict[str, str] | None = None) -> str | None:
+        """Longest alias (``a/b``) that is a suffix of the header path wins."""
+        aliases = self.columns if aliases is None else aliases
+        best, best_len = None, 0
+        comps = [compact(p) for p in path if compact(p)]
+        for alias, measure in aliases.items():
+            parts = [compact(a) for a in alias.split("/")]
+            n = len(parts)
+            if n <= len(comps) and comps[-n:] == parts and n > best_len:
+                best, best_len = measure, n
+        return best
+
+
+@dataclass
+class Catalog:
+    tables: list[TableTemplate]
+    measures: dict[str, dict[str, str]]
+
+    def by_id(self, table_id: str) -> TableTemplate:
+        for t in self.tables:
+            if t.id == table_id:
+                return t
+        raise KeyError(table_id)
+
+    @property
+    def _titles(self) -> list[tuple[str, TableTemplate]]:
+        pairs = [(compact(title), t) for t in self.tables for title in t.titles]
+        return sorted(pairs, key=lambda p: -len(p[0]))
+
+    def match_title(self, line: str, department: str | None = None) -> TableTemplate | None:
+        """The template whose title this printed line is, or None.
+
+        The line may carry an ordinal (``一、``), a table number (``公开01表``) and a
+        department/year prefix (``XX局2024年度``); anything else before the title
+        means it is another table (``…项目支出决算表`` is not ``支出决算表``).
+        """
+        text = strip_ordinal(compact(line))
+        text = re.sub(r"(?:公开)?\d{1,2}表$", "", text)
+        text = re.sub(r"^(?:公开)?\d{1,2}表", "", text)
+        text = re.sub(r"[（(](?:功能科目|经济科目|按功能分类|按经济分类|按支出功能分类科目)[)）]$", "", text)
+        for title, template in self._titles:
+            if text == title:
+                return template
+            if text.endswith(title):
+                prefix = text[: -len(title)]
+                if _YEAR_PREFIX.match(prefix) or (department and prefix == compact(department)):
+                    return template
+        return None
+
+
+def strip_ordinal(text: str) -> str:
+    return _ORDINAL.sub("", text, count=1)
+
+
+@lru_cache(maxsize=1)
+def load_catalog() -> Catalog:
+    with open(CATALOG_DIR / "tables.yaml", encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    tables = []
+    for spec in data["tables"]:
+        tables.append(
+            TableTemplate(
+                id=spec["id"],
+                kind=spec["kind"],
+                number=str(spec.get("number", "")),
+                titles=list(spec["titles"]),
+                layout=spec["layout"],
+                classification=spec.get("classification", "none"),
+                phase=spec.get("phase", "final"),
+                columns=dict(spec.get("columns") or {}),
+                sides=dict(spec.get("sides") or {}),
+                column_groups=dict(spec.get("column_groups") or {}),
+                total_labels=dict(spec.get("total_labels") or {}),
+                funds_columns=dict(spec.get("funds_columns") or {}),
+                empty_sentence=spec.get("empty_sentence"),
+                raw=spec,
+            )
+        )
+    with open(CATALOG_DIR / "measures.csv", encoding="utf-8") as fh:
+        measures = {row["measure"]: row for row in csv.DictReader(fh)}
+    for t in tables:
+        used = set(t.columns.values()) | set(t.total_labels.values()) | set(t.funds_columns.values())
+        for side in t.sides.values():
+            used |= set((side.get("measure_aliases") or {}).values())
+        unknown = used - set(measures)
+        if unknown:
+            raise ValueError(f"catalog table {t.id} uses measures not in measures.csv: {sorted(unknown)}")
+    return Catalog(tables, measures)

@@ -1,0 +1,212 @@
+"""Ruled tables on one pdfplumber page → grids of merged cells with text and boxes.
+
+pdfplumber's table finder gives cell rectangles; a merged cell is one
+rectangle covering several grid slots.  We rebuild the grid from the
+rectangles' edges so that every slot knows the (merged) cell covering it, and
+we build cell text ourselves from the (de-duplicated) characters so that text
+wrapped inside a cell is joined without inventing spaces.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .text import normalize
+
+TABLE_SETTINGS = {
+    "vertical_strategy": "lines",
+    "horizontal_strategy": "lines",
+    "snap_tolerance": 3,
+    "join_tolerance": 3,
+    "intersection_tolerance": 3,
+}
+
+
+@dataclass
+class Line:
+    """A line of text on a page (characters sharing a baseline)."""
+
+    text: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+
+
+@dataclass
+class Cell:
+    row: int
+    col: int
+    rowspan: int
+    colspan: int
+    text: str
+    bbox: tuple[float, float, float, float]  # x0, top, x1, bottom
+
+
+@dataclass
+class Grid:
+    page: int  # 1-based
+    bbox: tuple[float, float, float, float]
+    xs: list[float]
+    ys: list[float]
+    cells: list[Cell]
+    _slots: dict[tuple[int, int], Cell] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        for c in self.cells:
+            for r in range(c.row, c.row + c.rowspan):
+                for k in range(c.col, c.col + c.colspan):
+                    self._slots.setdefault((r, k), c)
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.ys) - 1
+
+    @property
+    def n_cols(self) -> int:
+        return len(self.xs) - 1
+
+    def slot(self, row: int, col: int) -> Cell | None:
+        return self._slots.get((row, col))
+
+    def row_cells(self, row: int) -> list[Cell | None]:
+        """The cell covering each column of ``row`` (a merged cell repeats)."""
+        return [self.slot(row, k) for k in range(self.n_cols)]
+
+    def row_texts(self, row: int, *, origin_only: bool = True) -> list[str]:
+        """Texts per column; with ``origin_only`` a cell's text appears only in the
+        slot where the cell starts (so merged cells are not counted twice)."""
+        out = []
+        for k, c in enumerate(self.row_cells(row)):
+            if c is None:
+                out.append("")
+            elif origin_only and (c.row != row or c.col != k):
+                out.append("")
+            else:
+                out.append(c.text)
+        return out
+
+
+def _cluster(values: list[float], tol: float) -> list[float]:
+    out: list[float] = []
+    for v in sorted(values):
+        if out and v - out[-1] <= tol:
+            continue
+        out.append(v)
+    return out
+
+
+def _index(bounds: list[float], v: float) -> int:
+    best, dist = 0, float("inf")
+    for i, b in enumerate(bounds):
+        d = abs(b - v)
+        if d < dist:
+            best, dist = i, d
+    return best
+
+
+def chars_text(chars: list[dict]) -> str:
+    """Join characters into text: lines top-to-bottom, characters left-to-right.
+
+    Lines of a wrapped cell are concatenated without a separator (Chinese text
+    has no spaces); inside a line a gap wider than half a character becomes a
+    space so that ``2023 年`` stays readable.
+    """
+    if not chars:
+        return ""
+    chars = sorted(chars, key=lambda c: (round(c["top"], 0), c["x0"]))
+    lines: list[list[dict]] = []
+    for ch in chars:
+        size = ch.get("size", 8) or 8
+        for line in lines:
+            if abs(line[0]["top"] - ch["top"]) <= size * 0.45:
+                line.append(ch)
+                break
+        else:
+            lines.append([ch])
+    lines.sort(key=lambda ln: min(c["top"] for c in ln))
+    parts = []
+    for line in lines:
+        line.sort(key=lambda c: c["x0"])
+        buf = []
+        prev = None
+        for ch in line:
+            if prev is not None:
+                gap = ch["x0"] - prev["x1"]
+                if gap > (ch.get("size", 8) or 8) * 0.6 and not (
+                    _is_cjk(prev["text"]) and _is_cjk(ch["text"])
+                ):
+                    buf.append(" ")
+            buf.append(ch["text"])
+            prev = ch
+        parts.append("".join(buf))
+    return normalize("".join(parts)).strip()
+
+
+def _is_cjk(s: str) -> bool:
+    return bool(s) and "\u2e80" <= s[0] <= "\u9fff"
+
+
+def page_lines(chars: list[dict]) -> list[Line]:
+    """Text lines of a page (or of a set of chars), top to bottom."""
+    if not chars:
+        return []
+    rows: list[list[dict]] = []
+    for ch in sorted(chars, key=lambda c: (c["top"], c["x0"])):
+        size = ch.get("size", 8) or 8
+        if rows and abs(rows[-1][0]["top"] - ch["top"]) <= size * 0.45:
+            rows[-1].append(ch)
+        else:
+            rows.append([ch])
+    out = []
+    for row in rows:
+        row.sort(key=lambda c: c["x0"])
+        # split a visual line into segments at wide gaps (e.g. 部门：… far left, 单位：万元 far right)
+        seg: list[dict] = [row[0]]
+        for ch in row[1:]:
+            size = ch.get("size", 8) or 8
+            if ch["x0"] - seg[-1]["x1"] > size * 3:
+                out.append(_line(seg))
+                seg = [ch]
+            else:
+                seg.append(ch)
+        out.append(_line(seg))
+    return out
+
+
+def _line(chars: list[dict]) -> Line:
+    return Line(
+        text=chars_text(chars),
+        x0=min(c["x0"] for c in chars),
+        top=min(c["top"] for c in chars),
+        x1=max(c["x1"] for c in chars),
+        bottom=max(c["bottom"] for c in chars),
+    )
+
+
+def find_grids(page, page_number: int, chars: list[dict]) -> list[Grid]:
+    """All ruled tables on a pdfplumber page, as grids, top to bottom."""
+    grids = []
+    for table in page.find_tables(TABLE_SETTINGS):
+        rects = table.cells
+        if len(rects) < 2:
+            continue
+        xs = _cluster([r[0] for r in rects] + [r[2] for r in rects], 2.0)
+        ys = _cluster([r[1] for r in rects] + [r[3] for r in rects], 2.0)
+        if len(xs) < 2 or len(ys) < 2:
+            continue
+        x0, top, x1, bottom = table.bbox
+        inside = [c for c in chars if x0 - 1 <= (c["x0"] + c["x1"]) / 2 <= x1 + 1
+                  and top - 1 <= (c["top"] + c["bottom"]) / 2 <= bottom + 1]
+        cells = []
+        for r in rects:
+            c0, r0 = _index(xs, r[0]), _index(ys, r[1])
+            c1, r1 = _index(xs, r[2]), _index(ys, r[3])
+            if c1 <= c0 or r1 <= r0:
+                continue
+            cx = [ch for ch in inside
+                  if r[0] <= (ch["x0"] + ch["x1"]) / 2 <= r[2] and r[1] <= (ch["top"] + ch["bottom"]) / 2 <= r[3]]
+            cells.append(Cell(r0, c0, r1 - r0, c1 - c0, chars_text(cx), tuple(r)))
+        cells.sort(key=lambda c: (c.row, c.col))
+        grids.append(Grid(page_number, tuple(table.bbox), xs, ys, cells))
+    grids.sort(key=lambda g: g.bbox[1])
+    return grids

@@ -1,0 +1,53 @@
+"""Text normalisation for everything read from a PDF.
+
+NFKC folds full-width forms and the Kangxi radicals block (U+2F00–U+2FD5,
+``⼀`` → ``一``) that WPS/Office exports sometimes emit.  It leaves the CJK
+Radicals Supplement (U+2E80–U+2EFF) alone, so those come from a catalog
+(``catalog/radicals.csv``).  Duplicated bold glyphs are removed at the
+character level (:func:`extract.pdf.dedupe_chars`), before text is built.
+"""
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+CATALOG_DIR = Path(__file__).with_name("catalog")
+_SPACES = re.compile(r"[\s\u3000\u00a0]+")
+
+
+@lru_cache(maxsize=1)
+def _radical_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    with open(CATALOG_DIR / "radicals.csv", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            table[ord(row["radical"])] = row["ideograph"]
+    return table
+
+
+def normalize(text: str | None) -> str:
+    """NFKC + radical map; keeps spaces (use :func:`compact` to drop them)."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKC", text)
+    return text.translate(_radical_table())
+
+
+def compact(text: str | None) -> str:
+    """Normalised text without any whitespace: the form catalog aliases are matched in."""
+    return _SPACES.sub("", normalize(text))
+
+
+def has_garbled_text(text: str) -> bool:
+    """True when the text layer is unusable: (cid:NN) glyph references or mostly private-use chars."""
+    if not text:
+        return False
+    if text.count("(cid:") >= 5:
+        return True
+    visible = [c for c in text if not c.isspace()]
+    if len(visible) < 50:
+        return False
+    bad = sum(1 for c in visible if unicodedata.category(c) in ("Co", "Cn") or c == "\ufffd")
+    return bad / len(visible) > 0.3
