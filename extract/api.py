@@ -104,7 +104,8 @@ def read_document(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT) -> dict:
     if ident.doc_kind is None and not any(i.template for i in instances):
         raise errors.NotADisclosure(f"{path.name}: no 决算/预算 wording and no known disclosure table")
 
-    figures = extract_figures(cp.pages, ident.fiscal_year)
+    figures = extract_figures(cp.pages, ident.fiscal_year, {p.number for p in pages if p.grids})
+    resolve_subjects(figures, instances)
     return {
         "identity": ident,
         "cheap": cp,
@@ -113,6 +114,26 @@ def read_document(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT) -> dict:
         "indicators": indicators,
         "figures": figures,
     }
+
+
+def resolve_subjects(figures: list[dict], instances) -> None:
+    """Give narrative figures about a 类/款/项 the code the tables print for that name path."""
+    by_path: dict[str, str] = {}
+    names: dict[str, str] = {}
+    for inst in instances:
+        for c in inst.cells:
+            if c["subject_code"] and c["line_name"] and c["classification"] == "functional":
+                names.setdefault(c["subject_code"], compact(c["line_name"]))
+    for code, name in names.items():
+        chain = [names.get(code[:3]), names.get(code[:5]) if len(code) >= 5 else None, names.get(code) if len(code) == 7 else None]
+        by_path["/".join(x for x in chain if x)] = code
+        by_path.setdefault(name, code)
+    for f in figures:
+        topic = compact(f["topic"] or "")
+        if topic in by_path:
+            f["subject_code"] = by_path[topic]
+        elif "/" in topic and topic.split("/")[-1] in by_path:
+            f["subject_code"] = by_path[topic.split("/")[-1]]
 
 
 def _document_row(doc_id: str, path: Path, rel: str, cp, ident, status: str, err=None, seconds=0.0) -> dict:

@@ -34,6 +34,7 @@ class Identity:
 def _clean_department(name: str) -> tuple[str, str | None]:
     name = compact(name)
     name = re.sub(r"^(?:附件\d*[:：]?)", "", name)
+    name = re.sub(r"^[-\d\s]+", "", name)
     scope = None
     m = _SCOPE_SUFFIX.search(name)
     if m:
