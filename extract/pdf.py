@@ -128,5 +128,7 @@ def check_text_layer(cp: CheapPass, name: str) -> None:
     # a wrong ToUnicode map yields text, but not Chinese: disclosures are mostly CJK
     cjk = sum(1 for c in text if "\u4e00" <= c <= "\u9fff")
     letters = sum(1 for c in text if c.isalpha())
-    if letters > 200 and cjk / letters < 0.2 and any(ch in text for ch in "ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖ×ØÙÚÛÜÝÞß"):
-        raise errors.GarbledText(f"{name}: the text layer decodes to Latin-1 noise (wrong ToUnicode map)")
+    odd = sum(1 for c in text if c.isalpha() and ord(c) > 0x7F and not "\u4e00" <= c <= "\u9fff"
+              and not "\u3000" <= c <= "\u30ff")
+    if letters > 100 and cjk / letters < 0.2 and odd / letters > 0.3:
+        raise errors.GarbledText(f"{name}: the text layer decodes to symbols of no script (glyph ids without a ToUnicode map)")
