@@ -93,6 +93,7 @@ def read_document(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT) -> dict:
         raise errors.NotADisclosure(f"{path.name}: no 决算/预算 wording and no tables in {cp.page_count} pages")
 
     instances = locate_tables(pages, catalog, ident.department_name)
+    complete_identity(ident, instances, path.name, cp.text)
     projects, indicators = [], []
     for inst in instances:
         if inst.template is not None and inst.template.layout == "performance":
@@ -114,6 +115,32 @@ def read_document(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT) -> dict:
         "indicators": indicators,
         "figures": figures,
     }
+
+
+def complete_identity(ident, instances, file_name: str, text: str) -> None:
+    """Tables-only files print no "20xx年度部门预算" phrase: kind from the table titles,
+    year from the text, and only as a last resort from the file name (recorded)."""
+    import re
+    from collections import Counter
+
+    if ident.doc_kind is None:
+        kinds = Counter(i.template.kind for i in instances if i.template is not None)
+        titles = " ".join(i.printed_title or "" for i in instances)
+        if kinds:
+            ident.doc_kind = kinds.most_common(1)[0][0]
+        elif "预算表" in titles or "预算总表" in titles:
+            ident.doc_kind = "budget"
+        elif "决算表" in titles or "决算总表" in titles:
+            ident.doc_kind = "final"
+    if ident.fiscal_year is None:
+        years = Counter(int(y) for y in re.findall(r"(20\d{2})\s*年", text))
+        from_name = [int(y) for y in re.findall(r"(20\d{2})", file_name)]
+        if years:
+            ident.fiscal_year = years.most_common(1)[0][0]
+        elif from_name:
+            ident.fiscal_year = from_name[0]
+            ident.name_conflicts.append({"field": "fiscal_year", "file_name": from_name[0], "content": None,
+                                         "note": "no year printed in the document; taken from the file name"})
 
 
 def resolve_subjects(figures: list[dict], instances) -> None:

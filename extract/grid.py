@@ -40,6 +40,7 @@ class Cell:
     colspan: int
     text: str
     bbox: tuple[float, float, float, float]  # x0, top, x1, bottom
+    lines: list[str] = field(default_factory=list)  # the cell's printed lines
 
 
 @dataclass
@@ -105,6 +106,10 @@ def _index(bounds: list[float], v: float) -> int:
 
 
 def chars_text(chars: list[dict]) -> str:
+    return normalize("".join(chars_lines(chars))).strip()
+
+
+def chars_lines(chars: list[dict]) -> list[str]:
     """Join characters into text: lines top-to-bottom, characters left-to-right.
 
     Lines of a wrapped cell are concatenated without a separator (Chinese text
@@ -112,7 +117,7 @@ def chars_text(chars: list[dict]) -> str:
     space so that ``2023 年`` stays readable.
     """
     if not chars:
-        return ""
+        return []
     chars = sorted(chars, key=lambda c: (round(c["top"], 0), c["x0"]))
     lines: list[list[dict]] = []
     for ch in chars:
@@ -139,7 +144,7 @@ def chars_text(chars: list[dict]) -> str:
             buf.append(ch["text"])
             prev = ch
         parts.append("".join(buf))
-    return normalize("".join(parts)).strip()
+    return parts
 
 
 def _is_cjk(s: str) -> bool:
@@ -205,8 +210,30 @@ def find_grids(page, page_number: int, chars: list[dict]) -> list[Grid]:
                 continue
             cx = [ch for ch in inside
                   if r[0] <= (ch["x0"] + ch["x1"]) / 2 <= r[2] and r[1] <= (ch["top"] + ch["bottom"]) / 2 <= r[3]]
-            cells.append(Cell(r0, c0, r1 - r0, c1 - c0, chars_text(cx), tuple(r)))
+            lines = chars_lines(cx)
+            cells.append(Cell(r0, c0, r1 - r0, c1 - c0, normalize("".join(lines)).strip(), tuple(r),
+                              [normalize(x).strip() for x in lines]))
         cells.sort(key=lambda c: (c.row, c.col))
         grids.append(Grid(page_number, tuple(table.bbox), xs, ys, cells))
     grids.sort(key=lambda g: g.bbox[1])
     return grids
+
+
+def split_caption(grid: Grid) -> tuple[list[Line], Grid]:
+    """Leading rows that are one cell spanning the whole table (a title, 部门/单位 line or
+    表一 drawn inside the frame, as Excel exports do) become text lines above the grid."""
+    k = 0
+    lines: list[Line] = []
+    while k < grid.n_rows - 1:
+        c = grid.slot(k, 0)
+        if c is None or c.colspan < grid.n_cols or c.rowspan != 1:
+            break
+        x0, top, x1, bottom = c.bbox
+        for t in c.lines or [c.text]:
+            lines.append(Line(t, x0, top, x1, bottom))
+        k += 1
+    if k == 0:
+        return [], grid
+    cells = [Cell(c.row - k, c.col, c.rowspan, c.colspan, c.text, c.bbox, c.lines) for c in grid.cells if c.row >= k]
+    new = Grid(grid.page, (grid.bbox[0], grid.ys[k], grid.bbox[2], grid.bbox[3]), grid.xs, grid.ys[k:], cells)
+    return lines, new

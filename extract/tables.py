@@ -13,7 +13,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from .catalog import CATALOG_DIR, Catalog, TableTemplate, strip_ordinal
-from .grid import Grid, Line
+from .grid import Grid, Line, split_caption
 from .text import compact
 from .values import find_unit, parse_value, unit_factor
 
@@ -78,8 +78,10 @@ def locate_tables(pages: list[PageData], catalog: Catalog, department: str | Non
     current: TableInstance | None = None
     for page in pages:
         prev_bottom = 0.0
-        for gi, grid in enumerate(page.grids):
-            above = [ln for ln in page.lines if prev_bottom - 1 <= ln.top and ln.bottom <= grid.bbox[1] + 1]
+        for gi, framed in enumerate(page.grids):
+            caption, grid = split_caption(framed)
+            above = [ln for ln in page.lines if prev_bottom - 1 <= ln.top and ln.bottom <= framed.bbox[1] + 1]
+            above += caption
             meaningful = [ln for ln in above if not _PAGE_FURNITURE.match(compact(ln.text))]
             template, title_line = None, None
             for ln in reversed(meaningful):
