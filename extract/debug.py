@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pdfplumber
 
-from .grid import TABLE_SETTINGS, find_grids
+from .grid import TABLE_SETTINGS, find_grids, without_backdrops
 
 
 def render_page(pdf_path: Path, page_number: int, out_png: Path, resolution: int = 110) -> Path:
@@ -15,7 +15,7 @@ def render_page(pdf_path: Path, page_number: int, out_png: Path, resolution: int
             raise ValueError(f"page {page_number} out of range 1..{len(pdf.pages)}")
         page = pdf.pages[page_number - 1]
         dp = page.dedupe_chars(tolerance=1)
-        im = dp.to_image(resolution=resolution)
+        im = without_backdrops(dp).to_image(resolution=resolution)
         im.debug_tablefinder(TABLE_SETTINGS)
         for grid in find_grids(dp, page_number, list(dp.chars)):
             for cell in grid.cells:

@@ -8,6 +8,7 @@ wrapped inside a cell is joined without inventing spaces.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .text import normalize
@@ -188,10 +189,21 @@ def _line(chars: list[dict]) -> Line:
     )
 
 
+def without_backdrops(page):
+    """Drop page-sized rectangles (a filled background or a page frame): their edges would
+    swallow every table on the page into one giant cell."""
+    w, h = float(page.width), float(page.height)
+
+    def keep(obj) -> bool:
+        return not (obj.get("object_type") == "rect" and obj["width"] > 0.7 * w and obj["height"] > 0.6 * h)
+
+    return page.filter(keep)
+
+
 def find_grids(page, page_number: int, chars: list[dict]) -> list[Grid]:
     """All ruled tables on a pdfplumber page, as grids, top to bottom."""
     grids = []
-    for table in page.find_tables(TABLE_SETTINGS):
+    for table in without_backdrops(page).find_tables(TABLE_SETTINGS):
         rects = table.cells
         if len(rects) < 2:
             continue
@@ -219,18 +231,28 @@ def find_grids(page, page_number: int, chars: list[dict]) -> list[Grid]:
     return grids
 
 
+_CAPTION = re.compile(r"^(?:(?:部门|单位|编制单位|部门名称|单位名称|金额单位)[:：].*|表[一二三四五六七八九十\d]+|公开\d+表)$")
+
+
 def split_caption(grid: Grid) -> tuple[list[Line], Grid]:
     """Leading rows that are one cell spanning the whole table (a title, 部门/单位 line or
     表一 drawn inside the frame, as Excel exports do) become text lines above the grid."""
     k = 0
     lines: list[Line] = []
     while k < grid.n_rows - 1:
-        c = grid.slot(k, 0)
-        if c is None or c.colspan < grid.n_cols or c.rowspan != 1:
+        row = list({id(c): c for c in grid.row_cells(k) if c is not None}.values())
+        if not row or any(c.rowspan != 1 for c in row):
             break
-        x0, top, x1, bottom = c.bbox
-        for t in c.lines or [c.text]:
-            lines.append(Line(t, x0, top, x1, bottom))
+        spanning = len(row) == 1 and row[0].colspan == grid.n_cols
+        texts = [c.text.replace(" ", "") for c in row if c.text.strip()]
+        furniture = bool(texts) and all(_CAPTION.match(t) for t in texts)
+        if not (spanning or furniture):
+            break
+        for c in row:
+            x0, top, x1, bottom = c.bbox
+            for t in c.lines or [c.text]:
+                if t.strip():
+                    lines.append(Line(t, x0, top, x1, bottom))
         k += 1
     if k == 0:
         return [], grid

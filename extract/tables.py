@@ -162,7 +162,8 @@ def _is_data_row(grid: Grid, r: int) -> bool:
         if _AMOUNTISH.match(c) or _CODE.match(c):
             return True
     labels = [compact(t) for t in grid.row_texts(r) if compact(t)]
-    return bool(labels) and labels[0] in ("合计", "总计")
+    # an empty table's 合计 row has nothing else printed; a header row starting with 合计 has
+    return len(labels) == 1 and labels[0] in ("合计", "总计")
 
 
 def split_header(grid: Grid) -> tuple[int, int]:
@@ -319,6 +320,8 @@ def read_coded(inst: TableInstance) -> None:
     paths, rows = data_rows(inst)
     code_cols = _code_columns(paths, rows)
     name_col = _name_column(paths, code_cols)
+    if not code_cols and name_col is not None and t is not None and t.measure_for(paths[name_col]):
+        name_col = None  # a one-row table of amounts only (支出预算总表)
     measure_cols = {}
     for k, p in enumerate(paths):
         if k in code_cols or k == name_col or not p or p[-1] in ("行次", "栏次"):
@@ -346,7 +349,7 @@ def read_coded(inst: TableInstance) -> None:
         label = compact(label_cell)
         if not code and not label and all(not compact(by_col.get(c, (0, ""))[1]) for c in measure_cols):
             continue
-        row_key = code or label or f"row{idx}"
+        row_key = code or label or ("合计" if not code_cols and name_col is None else f"row{idx}")
         for col, measure in measure_cols.items():
             if col not in by_col:
                 continue
@@ -359,18 +362,24 @@ def read_coded(inst: TableInstance) -> None:
                 inst.cells.append(rec)
 
 
-def _side_of(path: list[str], sides: dict) -> str | None:
+def _side_of(path: list[str], sides: dict) -> tuple[str | None, int]:
+    """The side whose longest label alias (``支出/功能分类``) is a prefix of the header path,
+    and how many path components that alias covers."""
+    best, best_len = None, 0
+    comps = [compact(c) for c in path]
     for side, spec in sides.items():
         for alias in spec.get("label_aliases", []):
-            if path and compact(path[0]) == compact(alias):
-                return side
-    return None
+            parts = [compact(a) for a in alias.split("/")]
+            if comps[: len(parts)] == parts and len(parts) > best_len:
+                best, best_len = side, len(parts)
+    return best, best_len
 
 
 def read_two_sided(inst: TableInstance) -> None:
     t = inst.template
     paths, rows = data_rows(inst)
-    side_of = [_side_of(p, t.sides) for p in paths]
+    matched = [_side_of(p, t.sides) for p in paths]
+    side_of = [m[0] for m in matched]
     # no 收入/支出 header: the second label column starts the expenditure side
     if not any(side_of):
         seen_label = 0
@@ -386,12 +395,13 @@ def read_two_sided(inst: TableInstance) -> None:
         if side is None:
             continue
         last = p[-1] if p else ""
-        if last in ("项目", "项目名称", "收入项目", "支出项目") or (roles[side]["label"] is None and last in t.sides[side].get("label_aliases", [])):
+        if last in ("项目", "项目名称", "收入项目", "支出项目", "功能科目名称", "科目名称") or (roles[side]["label"] is None and last in t.sides[side].get("label_aliases", [])):
             roles[side]["label"] = k
         elif last == "行次":
             roles[side]["rowno"] = k
         else:
-            m = t.measure_for(p[1:] if len(p) > 1 else p, t.sides[side].get("measure_aliases", {}))
+            depth = matched[k][1] or (1 if len(p) > 1 else 0)
+            m = t.measure_for(p[depth:] or p, t.sides[side].get("measure_aliases", {}))
             roles[side]["measures"][k] = m
     codes = functional_class_codes()
     for idx, (g, r) in enumerate(rows):
@@ -516,7 +526,38 @@ def read_unmapped(inst: TableInstance) -> None:
                     inst.cells.append(rec)
 
 
+def read_labelled(inst: TableInstance) -> None:
+    """Rows keyed by their printed labels: the leading text columns, merged labels
+    carried down (``一般公共预算资金/小计``)."""
+    t = inst.template
+    paths, rows = data_rows(inst)
+    measure_cols = {k: t.measure_for(p) for k, p in enumerate(paths) if p and t.measure_for(p)}
+    if not measure_cols:  # no header names the amount: the last column is it
+        measure_cols = {len(paths) - 1: "amount"}
+    label_cols = [k for k in range(len(paths)) if k not in measure_cols]
+    for idx, (g, r) in enumerate(rows):
+        cmap = _column_map(inst, g)
+        labels = []
+        for k in range(g.n_cols):
+            if cmap[k] in label_cols:
+                c = g.slot(r, k)
+                if c is not None and compact(c.text) and compact(c.text) not in labels:
+                    labels.append(compact(c.text))
+        origin = {cmap[k]: k for k in range(g.n_cols)}
+        if not labels and all(not compact(g.row_texts(r)[origin[c]]) for c in measure_cols if c in origin):
+            continue
+        row_key = "/".join(labels) or f"row{idx}"
+        for col, measure in measure_cols.items():
+            if col not in origin:
+                continue
+            rec = _cell_record(inst, g, r, origin[col], row_index=idx, row_key=row_key, measure=measure,
+                               phase=t.phase, header_path=paths[col], line_name=labels[-1] if labels else None)
+            if rec:
+                inst.cells.append(rec)
+
+
 READERS = {
+    "labelled": read_labelled,
     "coded": read_coded,
     "two_sided": read_two_sided,
     "three_block": read_three_block,
