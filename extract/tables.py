@@ -415,7 +415,7 @@ def read_two_sided(inst: TableInstance) -> None:
             rowno_txt = compact(by_col.get(role["rowno"], (0, ""))[1]) if role["rowno"] is not None else ""
             rowno = int(rowno_txt) if rowno_txt.isdigit() else None
             has_value = any(compact(by_col.get(c, (0, ""))[1]) for c in role["measures"])
-            if not label and not has_value:
+            if not label and not has_value and rowno is None:
                 continue
             if label in ("栏次", "栏目"):
                 continue
@@ -480,7 +480,8 @@ def read_three_block(inst: TableInstance) -> None:
             for col in cols:
                 if col >= len(texts):
                     continue
-                measure = total_measure or t.measure_for(paths[col]) or "amount"
+                # the row key says which total it is; the measure stays the column's (决算数)
+                measure = t.measure_for(paths[col]) or "amount"
                 rec = _cell_record(inst, g, r, col, row_index=idx, row_key=code or name, measure=measure,
                                    phase=t.phase, header_path=paths[col], subject_code=code,
                                    line_name=name or None, classification="economic" if code else None)

@@ -1,0 +1,119 @@
+"""Measure extraction against ground truth: precision and recall of table cells.
+
+    python -m extract.evaluate corpus/sample            # every *.truth.json under it
+    python -m extract.evaluate corpus/sample --show-misses 20
+
+A ground-truth cell is (table, row key, measure, phase) → exact decimal in 万元
+(or null for a blank/dash cell).  Recall: truth cells extracted with the same
+value.  Precision: extracted cells of the same tables that are right.  The
+numbers are printed per table, per producer and per layout variant.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+from .api import read_document
+
+Key = tuple
+
+
+def _dec(v) -> Decimal | None:
+    return None if v is None or v == "" else Decimal(str(v))
+
+
+def truth_cells(truth: dict) -> dict[Key, Decimal | None]:
+    cells: dict[Key, Decimal | None] = {}
+    for t in truth.get("tables", []):
+        for c in t["cells"]:
+            cells[(t["table_name"], c["row_key"], c["measure"], c.get("phase") or "")] = _dec(c["value"])
+    for i, p in enumerate(truth.get("performance", []), 1):
+        for c in p.get("funds", []):
+            cells[("performance_self_assessment", f"{i}:{c['row_key']}", c["measure"], "")] = _dec(c["value"])
+    return cells
+
+
+def extracted_cells(result: dict) -> dict[Key, tuple[Decimal | None, dict]]:
+    out: dict[Key, tuple[Decimal | None, dict]] = {}
+    perf = 0
+    for inst in result["instances"]:
+        if inst.template is None:
+            continue
+        if inst.template.layout == "performance":
+            perf += 1
+        for c in inst.cells:
+            if c["measure"] is None:
+                continue
+            row_key = f"{perf}:{c['row_key']}" if inst.template.layout == "performance" else c["row_key"]
+            phase = c["phase"] or "" if inst.template.id == "three_public" else ""
+            out.setdefault((inst.table_name, row_key, c["measure"], phase), (c["amount"], c))
+    return out
+
+
+def _same(a: Decimal | None, b: Decimal | None) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return a == b
+
+
+def evaluate(truth_paths: list[Path]) -> dict:
+    stats = defaultdict(lambda: [0, 0, 0, 0])  # truth, hit, extracted, correct
+    misses: list[str] = []
+    for tp in truth_paths:
+        truth = json.loads(tp.read_text(encoding="utf-8"))
+        pdf = tp.parent / truth["file"]
+        doc = truth.get("document", {})
+        truth_c = {k if k[0] == "three_public" else (k[0], k[1], k[2], ""): v for k, v in truth_cells(truth).items()}
+        try:
+            result = read_document(pdf)
+        except Exception as exc:  # a crash counts as nothing extracted
+            misses.append(f"{pdf.name}: extraction failed: {exc}")
+            result = {"instances": []}
+        got = extracted_cells(result)
+        groups = ["all", f"producer:{doc.get('producer_family', '?')}"] + [f"variant:{v}" for v in doc.get("variants", [])]
+        tables_in_truth = {k[0] for k in truth_c}
+        for key, value in truth_c.items():
+            hit = key in got and _same(got[key][0], value)
+            for g in groups + [f"table:{key[0]}"]:
+                stats[g][0] += 1
+                stats[g][1] += hit
+            if not hit and len(misses) < 100000:
+                seen = got.get(key, (None, None))[0] if key in got else "MISSING"
+                misses.append(f"{pdf.name}: {key} truth={value} extracted={seen}")
+        for key, (value, _) in got.items():
+            if key[0] not in tables_in_truth:
+                continue
+            ok = key in truth_c and _same(truth_c[key], value)
+            for g in groups + [f"table:{key[0]}"]:
+                stats[g][2] += 1
+                stats[g][3] += ok
+    return {"stats": dict(stats), "misses": misses}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("root", type=Path, nargs="+")
+    ap.add_argument("--show-misses", type=int, default=10)
+    args = ap.parse_args(argv)
+    paths = sorted(p for r in args.root for p in ([r] if r.is_file() else r.rglob("*.truth.json")))
+    if not paths:
+        print("no *.truth.json found", file=sys.stderr)
+        return 2
+    res = evaluate(paths)
+    print(f"{'group':48s} {'truth':>7s} {'recall':>8s} {'extracted':>9s} {'precision':>9s}")
+    for g, (n, hit, m, ok) in sorted(res["stats"].items(), key=lambda kv: (kv[0] != "all", kv[0])):
+        rec = hit / n if n else 1.0
+        prec = ok / m if m else 1.0
+        print(f"{g:48s} {n:7d} {rec:8.2%} {m:9d} {prec:9.2%}")
+    for line in res["misses"][: args.show_misses]:
+        print("MISS", line)
+    all_ = res["stats"].get("all", [0, 0, 0, 0])
+    return 0 if all_[0] == all_[1] and all_[2] == all_[3] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
