@@ -22,10 +22,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from . import errors
-from .catalog import load_catalog
+from .catalog import load_catalog, strip_ordinal
 from .grid import find_grids, page_lines
 from .identify import identify
-from .narrative import extract_figures
+from .narrative import extract_figures, locate_figures
 from .pdf import MAX_PAGES_DEFAULT, check_bytes, check_text_layer, cheap_pass, sha256_file
 from .performance import read_performance
 from .records import SCHEMAS
@@ -107,6 +107,7 @@ def read_document(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT) -> dict:
 
     figures = extract_figures(cp.pages, ident.fiscal_year, {p.number for p in pages if p.grids})
     resolve_subjects(figures, instances)
+    locate_figures(path, figures)
     return {
         "identity": ident,
         "cheap": cp,
@@ -150,7 +151,7 @@ def resolve_subjects(figures: list[dict], instances) -> None:
     for inst in instances:
         for c in inst.cells:
             if c["subject_code"] and c["line_name"] and c["classification"] == "functional":
-                names.setdefault(c["subject_code"], compact(c["line_name"]))
+                names.setdefault(c["subject_code"], strip_ordinal(compact(c["line_name"])))
     for code, name in names.items():
         chain = [names.get(code[:3]), names.get(code[:5]) if len(code) >= 5 else None, names.get(code) if len(code) == 7 else None]
         by_path["/".join(x for x in chain if x)] = code
@@ -161,6 +162,14 @@ def resolve_subjects(figures: list[dict], instances) -> None:
             f["subject_code"] = by_path[topic]
         elif "/" in topic and topic.split("/")[-1] in by_path:
             f["subject_code"] = by_path[topic.split("/")[-1]]
+        elif "/" in topic:
+            # the narrative's wording of a 项 may differ slightly (…事务 vs …事务支出)
+            parent, leaf = topic.rsplit("/", 1)
+            for path_, code in by_path.items():
+                if "/" in path_ and path_.rsplit("/", 1)[0] == parent and (
+                        leaf.startswith(path_.rsplit("/", 1)[1]) or path_.rsplit("/", 1)[1].startswith(leaf)):
+                    f["subject_code"] = code
+                    break
 
 
 def _document_row(doc_id: str, path: Path, rel: str, cp, ident, status: str, err=None, seconds=0.0) -> dict:

@@ -25,6 +25,8 @@ _AMOUNT = re.compile(_NUM + r"\s*万元")
 _PCT = re.compile(_NUM + r"\s*%")
 _COUNT = re.compile(r"(\d+)\s*(人次|个|辆|批次|台[（(]套[)）]|人|家|项|次)")
 _YEAR_LEAD = re.compile(r"^(?:20\d{2}年度?|本年度?|全年|其中[:：]?|主要是|主要用于|包括[:：]?|截至20\d{2}年\d+月\d+日)+")
+_FURNITURE = re.compile(r"^(?:[-—–]?\d{1,3}[-—–]?|第\d+页(?:共\d+页)?|\d+/\d+)$")
+_PART = re.compile(r"^第[一二三四五六七八九十]+部分.*(?:情况说明|编制说明|预算说明)")
 _PROJECT_ITEM = re.compile(r"^\d+[.、．]\s*(.+?)(?:项目)?绩效自评情况")
 
 
@@ -53,6 +55,8 @@ def _sentences(pages) -> list[tuple[int, str, str]]:
             if not ln:
                 continue
             c = compact(ln)
+            if _FURNITURE.match(c):
+                continue
             if _SECTION.match(c) and len(c) < 60 and not _AMOUNT.search(c):
                 if carry:
                     out.append((carry_page, section, carry))
@@ -100,22 +104,32 @@ def extract_figures(pages, fiscal_year: int | None, skip_pages: set[int] | None 
     pages = [p for p in pages if not skip_pages or p.number not in skip_pages]
     figures: list[dict] = []
     project = None
-    narrative_started = False
-    for page, section, sentence in _sentences(pages):
-        if not narrative_started:
-            if any(w in section for w in vocab["narrative_sections"]) or any(
-                    w in sentence for w in vocab["narrative_openers"]):
-                narrative_started = True
-            else:
-                continue
+    sentences = _sentences(pages)
+    parts = [i for i, (_, section, _) in enumerate(sentences) if _PART.match(section)]
+    if parts:
+        first_section = sentences[parts[-1]][1]
+        start = next(i for i, (_, sec, _) in enumerate(sentences) if sec == first_section)
+        # the table of contents repeats the heading: the narrative is the last run of it
+        runs = [i for i in range(len(sentences)) if sentences[i][1] == first_section
+                and (i == 0 or sentences[i - 1][1] != first_section)]
+        start = runs[-1] if runs else start
+        sentences = sentences[start:]
+    subject_path = None
+    section_seen = None
+    for page, section, sentence in sentences:
         m = _PROJECT_ITEM.match(sentence)
         if m:
             project = m.group(1)
         if "绩效" not in section:
             project = None
+        if section != section_seen or re.match(r"^\d+[.、．]", sentence):
+            subject_path = None
+            section_seen = section
         last_topic = None
-        path = re.findall(r"([^（）()。，,；;：:]+?)[（(](类|款|项)[)）]", sentence)
-        subject_path = "/".join(name for name, _ in path) if path else None
+        segments = re.split(r"[（(](?:类|款|项)[)）]", sentence)
+        if len(segments) > 1:
+            names = [re.sub(r"^[\d.、．\s]+", "", re.split(r"[:：，,；;。]", seg)[-1]) for seg in segments[:-1]]
+            subject_path = "/".join(compact(n) for n in names if n)
         events = []
         for rx, unit in ((_AMOUNT, "万元"), (_PCT, "%")):
             for mm in rx.finditer(sentence):
@@ -178,3 +192,49 @@ def extract_figures(pages, fiscal_year: int | None, skip_pages: set[int] | None 
 def _reason(sentence: str) -> str | None:
     m = re.search(r"主要(?:原因|是)[:：是]?(.+?)(?:[。；;]|$)", sentence)
     return m.group(1)[:200] if m else None
+
+
+def locate_figures(pdf_path, figures: list[dict]) -> None:
+    """Fill each figure's bounding box (PDF points, origin top-left) from pdfium's character
+    boxes: the n-th figure on a page is looked up after the previous one, in reading order."""
+    import pypdfium2 as pdfium
+
+    by_page: dict[int, list[dict]] = {}
+    for f in figures:
+        if f["page"]:
+            by_page.setdefault(f["page"], []).append(f)
+    if not by_page:
+        return
+    pdf = pdfium.PdfDocument(str(pdf_path))
+    try:
+        for number, figs in by_page.items():
+            page = pdf[number - 1]
+            tp = page.get_textpage()
+            try:
+                text = tp.get_text_range()
+                height = page.get_height()
+                cursor = 0
+                for f in figs:
+                    num = re.match(r"[\d,.]+", f["value_text"] or "")
+                    if not num:
+                        continue
+                    at = text.find(num.group(0), cursor)
+                    if at < 0:
+                        at = text.find(num.group(0))
+                    if at < 0:
+                        continue
+                    cursor = at + len(num.group(0))
+                    boxes = [tp.get_charbox(i) for i in range(at, min(at + len(num.group(0)), tp.count_chars()))]
+                    if not boxes:
+                        continue
+                    left = min(b[0] for b in boxes)
+                    bottom = min(b[1] for b in boxes)
+                    right = max(b[2] for b in boxes)
+                    top = max(b[3] for b in boxes)
+                    f["x0"], f["x1"] = round(left, 2), round(right, 2)
+                    f["top"], f["bottom"] = round(height - top, 2), round(height - bottom, 2)
+            finally:
+                tp.close()
+                page.close()
+    finally:
+        pdf.close()
