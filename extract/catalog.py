@@ -73,7 +73,8 @@ class Catalog:
         text = strip_ordinal(compact(line))
         text = re.sub(r"(?:公开)?\d{1,2}表$", "", text)
         text = re.sub(r"^(?:公开)?\d{1,2}表", "", text)
-        text = re.sub(r"[（(](?:功能科目|经济科目|按功能分类|按经济分类|按支出功能分类科目)[)）]$", "", text)
+        # a qualifier after the title: (功能科目), (经济科目), (一般公共预算) …
+        text = re.sub(r"[（(][^（）()]{1,12}[)）]$", "", text)
         for title, template in self._titles:
             if text == title:
                 return template

@@ -190,12 +190,17 @@ def _line(chars: list[dict]) -> Line:
 
 
 def without_backdrops(page):
-    """Drop page-sized rectangles (a filled background or a page frame): their edges would
-    swallow every table on the page into one giant cell."""
+    """Drop page-sized rectangles (a background or a page frame) and filled areas without a
+    stroke: their edges would swallow tables into one giant cell or invent rows."""
     w, h = float(page.width), float(page.height)
 
     def keep(obj) -> bool:
-        return not (obj.get("object_type") == "rect" and obj["width"] > 0.7 * w and obj["height"] > 0.6 * h)
+        if obj.get("object_type") != "rect":
+            return True
+        if obj["width"] > 0.7 * w and obj["height"] > 0.6 * h:
+            return False
+        # a filled, unstroked area (cell shading, a white box behind a title) is not a rule
+        return not (obj.get("fill") and not obj.get("stroke") and obj["width"] > 3 and obj["height"] > 3)
 
     return page.filter(keep)
 

@@ -84,8 +84,14 @@ def locate_tables(pages: list[PageData], catalog: Catalog, department: str | Non
             above += caption
             meaningful = [ln for ln in above if not _PAGE_FURNITURE.match(compact(ln.text))]
             template, title_line = None, None
-            for ln in reversed(meaningful):
+            for i in range(len(meaningful) - 1, -1, -1):
+                ln = meaningful[i]
                 t = catalog.match_title(ln.text, department)
+                if t is None and i + 1 < len(meaningful):
+                    # a long title wrapped onto a second line (…支出预算 / 表)
+                    joined = Line(ln.text + meaningful[i + 1].text, ln.x0, ln.top, ln.x1, meaningful[i + 1].bottom)
+                    t = catalog.match_title(joined.text, department)
+                    ln = joined if t is not None else ln
                 if t is not None:
                     template, title_line = t, ln
                     break
@@ -124,8 +130,8 @@ def _continues(current: TableInstance, grid: Grid, lines_above: list[Line], grid
         return False
     if any(compact(ln.text).endswith("表") for ln in lines_above):
         return False
-    if abs(grid.n_cols - last.n_cols) > 0 and not _same_columns(grid, current.grids[0]):
-        return False
+    # column layouts may differ (a continuation drawn with its own widths): columns are
+    # mapped onto the first grid's by x position
     return True
 
 
