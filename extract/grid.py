@@ -205,6 +205,41 @@ def without_backdrops(page):
     return page.filter(keep)
 
 
+_NUMERIC_CHARS = set("0123456789,.-%")
+
+
+def _anchors(chars: list[dict]) -> dict[int, float]:
+    """The x each character is placed by (keyed by id).
+
+    Amounts are right-aligned: a number too wide for its cell spills over the left
+    border (``1`` of ``1,642,700.00`` printed in the name column).  A run of touching
+    numeric characters is therefore placed by its right end; everything else by its
+    centre."""
+    out: dict[int, float] = {}
+    ordered = sorted(chars, key=lambda c: (round(c["top"]), c["x0"]))
+    run: list[dict] = []
+
+    def flush() -> None:
+        if len(run) >= 2:
+            right = run[-1]["x1"] - 0.5
+            for c in run:
+                out[id(c)] = right
+        run.clear()
+
+    for ch in ordered:
+        numeric = ch["text"] in _NUMERIC_CHARS
+        if run and numeric and abs(ch["top"] - run[-1]["top"]) < 1 and 0 <= ch["x0"] - run[-1]["x1"] < 0.5:
+            run.append(ch)
+            continue
+        flush()
+        if numeric:
+            run.append(ch)
+    flush()
+    for ch in chars:
+        out.setdefault(id(ch), (ch["x0"] + ch["x1"]) / 2)
+    return out
+
+
 def find_grids(page, page_number: int, chars: list[dict]) -> list[Grid]:
     """All ruled tables on a pdfplumber page, as grids, top to bottom."""
     grids = []
@@ -219,6 +254,7 @@ def find_grids(page, page_number: int, chars: list[dict]) -> list[Grid]:
         x0, top, x1, bottom = table.bbox
         inside = [c for c in chars if x0 - 1 <= (c["x0"] + c["x1"]) / 2 <= x1 + 1
                   and top - 1 <= (c["top"] + c["bottom"]) / 2 <= bottom + 1]
+        anchor = _anchors(inside)
         cells = []
         for r in rects:
             c0, r0 = _index(xs, r[0]), _index(ys, r[1])
@@ -226,7 +262,7 @@ def find_grids(page, page_number: int, chars: list[dict]) -> list[Grid]:
             if c1 <= c0 or r1 <= r0:
                 continue
             cx = [ch for ch in inside
-                  if r[0] <= (ch["x0"] + ch["x1"]) / 2 <= r[2] and r[1] <= (ch["top"] + ch["bottom"]) / 2 <= r[3]]
+                  if r[0] <= anchor[id(ch)] <= r[2] and r[1] <= (ch["top"] + ch["bottom"]) / 2 <= r[3]]
             lines = chars_lines(cx)
             cells.append(Cell(r0, c0, r1 - r0, c1 - c0, normalize("".join(lines)).strip(), tuple(r),
                               [normalize(x).strip() for x in lines]))
