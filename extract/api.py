@@ -86,7 +86,10 @@ def read_document(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT) -> dict:
     finally:
         pdf.close()
 
-    dept_lines = [ln.text for p in pages for ln in p.lines if compact(ln.text).startswith(("部门:", "单位名称:", "编制单位:", "部门名称:", "预算单位:"))]
+    dept_prefixes = ("部门:", "单位名称:", "编制单位:", "部门名称:", "预算单位:")
+    dept_lines = [ln.text for p in pages for ln in p.lines if compact(ln.text).startswith(dept_prefixes)]
+    # pdfplumber lines split at wide gaps (部门:    XX厅); pdfium keeps the printed line
+    dept_lines += [ln for p in cp.pages for ln in p.text.splitlines() if compact(ln).startswith(dept_prefixes)]
     has_tables = any(p.grids for p in pages)
     ident = identify([p.text for p in cp.pages], dept_lines, path.name, has_tables=has_tables)
     if ident.doc_kind is None and not has_tables:

@@ -16,6 +16,7 @@ _COVER = [
     re.compile(r"(?P<year>20\d{2})年度?(?P<dept>.{2,60}?)(?:部门|单位)?(?P<kind>决算|预算)"),
 ]
 _SCOPE_SUFFIX = re.compile(r"[（(](汇总|本级|部门汇总|单位)[)）]$")
+_ORG_SUFFIX = re.compile(r"(?:厅|局|委员会|委|办公室|办|院|部|中心|会|署|站|所|馆|队|校)$")
 _PLACEHOLDER = re.compile(r"X{2,}|×{2,}|＊{2,}")
 _NARRATIVE_MARKERS = ("情况说明", "编制说明", "名词解释", "部门概况", "主要职能", "主要职责", "机构设置")
 
@@ -87,6 +88,26 @@ def identify(page_texts: list[str], dept_lines: list[str], file_name: str, *, ha
             if ident.doc_kind is None:
                 ident.doc_kind = "final" if mm.group("kind") == "决算" else "budget"
             break
+    if not votes:
+        # cover is an image or says only the year: the first "XX厅2019年度部门预算" phrase anywhere
+        for line in "\n".join(page_texts).splitlines():
+            for pat in _COVER:
+                mm = pat.search(compact(line))
+                if mm:
+                    name, _ = _clean_department(mm.group("dept"))
+                    name = re.sub(r"\d{4}年度?$", "", name)
+                    if _ORG_SUFFIX.search(name):
+                        votes[name] += 1
+                        break
+            if votes:
+                break
+    if not votes:
+        stem = re.sub(r"\.pdf$", "", compact(file_name), flags=re.I)
+        mm = re.match(r"^(.{2,40}?(?:厅|局|委员会|委|办公室|办|院|部|中心|会|署|站|所|馆|队))", re.sub(r"^\d{4}年度?", "", stem))
+        if mm:
+            votes[mm.group(1)] += 1
+            ident.name_conflicts.append({"field": "department_name", "file_name": mm.group(1), "content": None,
+                                         "note": "no department printed in the document; taken from the file name"})
     if votes:
         ident.department_name = votes.most_common(1)[0][0]
     if scopes:
@@ -105,7 +126,7 @@ def identify(page_texts: list[str], dept_lines: list[str], file_name: str, *, ha
     elif narrative and not has_tables:
         ident.part = "narrative"
 
-    ident.name_conflicts = name_conflicts(file_name, ident)
+    ident.name_conflicts = ident.name_conflicts + name_conflicts(file_name, ident)
     return ident
 
 
