@@ -8,6 +8,7 @@ wrapped inside a cell is joined without inventing spaces.
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -255,14 +256,30 @@ def find_grids(page, page_number: int, chars: list[dict]) -> list[Grid]:
         inside = [c for c in chars if x0 - 1 <= (c["x0"] + c["x1"]) / 2 <= x1 + 1
                   and top - 1 <= (c["top"] + c["bottom"]) / 2 <= bottom + 1]
         anchor = _anchors(inside)
-        cells = []
+        spans = []
         for r in rects:
             c0, r0 = _index(xs, r[0]), _index(ys, r[1])
             c1, r1 = _index(xs, r[2]), _index(ys, r[3])
-            if c1 <= c0 or r1 <= r0:
-                continue
-            cx = [ch for ch in inside
-                  if r[0] <= anchor[id(ch)] <= r[2] and r[1] <= (ch["top"] + ch["bottom"]) / 2 <= r[3]]
+            if c1 > c0 and r1 > r0:
+                spans.append((r0, c0, r1, c1, r))
+        slot_owner: dict[tuple[int, int], int] = {}
+        for i, (r0, c0, r1, c1, _) in enumerate(spans):
+            for rr in range(r0, r1):
+                for cc in range(c0, c1):
+                    slot_owner.setdefault((rr, cc), i)
+        members: list[list[dict]] = [[] for _ in spans]
+        for ch in inside:
+            cx = anchor[id(ch)]
+            cy = (ch["top"] + ch["bottom"]) / 2
+            col = bisect.bisect_right(xs, cx) - 1
+            row = bisect.bisect_right(ys, cy) - 1
+            owner = slot_owner.get((min(max(row, 0), len(ys) - 2), min(max(col, 0), len(xs) - 2)))
+            if owner is not None:
+                r = spans[owner][4]
+                if r[0] - 1 <= cx <= r[2] + 1 and r[1] - 1 <= cy <= r[3] + 1:
+                    members[owner].append(ch)
+        cells = []
+        for (r0, c0, r1, c1, r), cx in zip(spans, members):
             lines = chars_lines(cx)
             cells.append(Cell(r0, c0, r1 - r0, c1 - c0, normalize("".join(lines)).strip(), tuple(r),
                               [normalize(x).strip() for x in lines]))
