@@ -97,6 +97,7 @@ def read_document(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT) -> dict:
 
     instances = locate_tables(pages, catalog, ident.department_name)
     complete_identity(ident, instances, path.name, cp.text)
+    inherit_units(instances)
     projects, indicators = [], []
     for inst in instances:
         if inst.template is not None and inst.template.layout == "performance":
@@ -119,6 +120,21 @@ def read_document(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT) -> dict:
         "indicators": indicators,
         "figures": figures,
     }
+
+
+def inherit_units(instances) -> None:
+    """A table that prints no 单位 line is in the unit the document's other tables print
+    (the unit line sits once above a group of tables in some templates)."""
+    from collections import Counter
+
+    units = Counter(i.unit for i in instances if i.unit)
+    if not units:
+        return
+    common = units.most_common(1)[0][0]
+    for inst in instances:
+        if inst.unit is None and inst.template is not None and inst.template.layout != "performance":
+            inst.unit = common
+            inst.unit_inherited = True
 
 
 def complete_identity(ident, instances, file_name: str, text: str) -> None:

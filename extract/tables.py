@@ -49,6 +49,7 @@ class TableInstance:
     is_empty: bool = False
     empty_sentence: str | None = None
     project_name: str | None = None
+    unit_inherited: bool = False
 
     @property
     def table_name(self) -> str:
