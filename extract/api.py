@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 
 from . import errors
 from .catalog import load_catalog, strip_ordinal
-from .grid import find_grids, page_lines
+from .grid import find_grids, grids_from_tables, page_lines
 from .identify import identify
 from .narrative import extract_figures, locate_figures
 from .pdf import MAX_PAGES_DEFAULT, check_bytes, check_text_layer, cheap_pass, sha256_file
@@ -56,25 +56,20 @@ def _dedupe(page):
         return page
 
 
-def read_document(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT) -> dict:
-    """Extract everything from one PDF; returns record lists keyed like ``records.SCHEMAS``.
+def page_engine() -> str:
+    """pdfium (default: fast) or pdfplumber (the reference) for table pages."""
+    engine = os.environ.get("FISCAL_PAGE_ENGINE", "pdfium").strip().lower()
+    return engine if engine in ("pdfium", "pdfplumber") else "pdfium"
 
-    Raises :class:`extract.errors.ExtractionError` subclasses for unusable input.
-    """
-    path = Path(path)
-    maybe_truncated = check_bytes(path)
-    cp = cheap_pass(path, max_pages=max_pages, truncated_hint=maybe_truncated)
-    check_text_layer(cp, path.name)
-    catalog = load_catalog()
 
-    table_pages = [p.number for p in cp.pages if _is_table_page(p, catalog)]
+def _pdfplumber_pages(path: Path, numbers: list[int]) -> list[PageData]:
     pages: list[PageData] = []
     try:
         pdf = pdfplumber.open(str(path))
     except Exception as exc:  # pdfminer is stricter than pdfium
         raise errors.TruncatedPdf(f"{path.name} cannot be parsed: {exc}") from exc
     try:
-        for n in table_pages:
+        for n in numbers:
             page = pdf.pages[n - 1]
             try:
                 dp = _dedupe(page)
@@ -85,6 +80,35 @@ def read_document(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT) -> dict:
                 page.close()
     finally:
         pdf.close()
+    return pages
+
+
+def read_document(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT) -> dict:
+    """Extract everything from one PDF; returns record lists keyed like ``records.SCHEMAS``.
+
+    Raises :class:`extract.errors.ExtractionError` subclasses for unusable input.
+    """
+    path = Path(path)
+    maybe_truncated = check_bytes(path)
+    catalog = load_catalog()
+    engine = page_engine()
+    cp = cheap_pass(path, max_pages=max_pages, truncated_hint=maybe_truncated,
+                    wants_geometry=(lambda info: _is_table_page(info, catalog)) if engine == "pdfium" else None)
+    check_text_layer(cp, path.name)
+
+    table_pages = [p for p in cp.pages if _is_table_page(p, catalog)]
+    pages: list[PageData] = []
+    for info in table_pages:
+        if info.edges is not None:
+            from .pdfium_page import find_tables
+
+            grids = grids_from_tables(find_tables(info.width, info.height, info.edges), info.number, info.chars)
+            pages.append(PageData(info.number, info.width, info.height, page_lines(info.chars), grids))
+            info.chars = info.edges = None  # free the geometry once read
+    rest = [p.number for p in table_pages if p.number not in {pd.number for pd in pages}]
+    if rest:
+        pages.extend(_pdfplumber_pages(path, rest))
+        pages.sort(key=lambda pd: pd.number)
 
     dept_prefixes = ("部门:", "单位名称:", "编制单位:", "部门名称:", "预算单位:")
     dept_lines = [ln.text for p in pages for ln in p.lines if compact(ln.text).startswith(dept_prefixes)]

@@ -243,8 +243,13 @@ def _anchors(chars: list[dict]) -> dict[int, float]:
 
 def find_grids(page, page_number: int, chars: list[dict]) -> list[Grid]:
     """All ruled tables on a pdfplumber page, as grids, top to bottom."""
+    return grids_from_tables(without_backdrops(page).find_tables(TABLE_SETTINGS), page_number, chars)
+
+
+def grids_from_tables(tables, page_number: int, chars: list[dict]) -> list[Grid]:
+    """pdfplumber tables (cell rectangles) + the page's characters → grids, top to bottom."""
     grids = []
-    for table in without_backdrops(page).find_tables(TABLE_SETTINGS):
+    for table in tables:
         rects = table.cells
         if len(rects) < 2:
             continue

@@ -59,6 +59,9 @@ class PageInfo:
     path_count: int
     image_count: int
     char_count: int
+    rotation: int = 0
+    chars: list | None = None  # pdfium characters (table pages only)
+    edges: list | None = None  # pdfium ruling edges (table pages only)
 
 
 @dataclass
@@ -73,7 +76,10 @@ class CheapPass:
         return "\n".join(p.text for p in self.pages)
 
 
-def cheap_pass(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT, truncated_hint: bool = False) -> CheapPass:
+def cheap_pass(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT, truncated_hint: bool = False,
+               wants_geometry=None) -> CheapPass:
+    """Text and object counts of every page; with ``wants_geometry(info) -> bool``, also the
+    characters and ruling edges of the pages it selects (table pages), in the same pass."""
     try:
         pdf = pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as exc:
@@ -99,15 +105,22 @@ def cheap_pass(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT, truncated_hint
                 try:
                     raw = tp.get_text_range()
                     chars = tp.count_chars()
+                    paths = images = 0
+                    for obj in page.get_objects(max_depth=2):
+                        if obj.type == pdfium_c.FPDF_PAGEOBJ_PATH:
+                            paths += 1
+                        elif obj.type == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+                            images += 1
+                    info = PageInfo(i + 1, w, h, normalize(raw), paths, images, chars, page.get_rotation())
+                    if wants_geometry is not None and info.rotation == 0 and wants_geometry(info):
+                        from .pdfium_page import page_chars, page_edges
+
+                        left, _, _, top = page.get_bbox()
+                        info.chars = page_chars(tp.raw, (left, top))
+                        info.edges = page_edges(page, w, h, (left, top))
                 finally:
                     tp.close()
-                paths = images = 0
-                for obj in page.get_objects(max_depth=2):
-                    if obj.type == pdfium_c.FPDF_PAGEOBJ_PATH:
-                        paths += 1
-                    elif obj.type == pdfium_c.FPDF_PAGEOBJ_IMAGE:
-                        images += 1
-                pages.append(PageInfo(i + 1, w, h, normalize(raw), paths, images, chars))
+                pages.append(info)
             finally:
                 page.close()
         producer = meta.get("Producer") or meta.get("Creator") or ""

@@ -29,7 +29,9 @@ def _score(paths):
     return n, hit, m, ok, res["misses"]
 
 
-def test_seed_every_cell_of_the_nine_tables_and_performance_tables():
+@pytest.mark.parametrize("engine", ["pdfium", "pdfplumber"])
+def test_seed_every_cell_of_the_nine_tables_and_performance_tables(engine, monkeypatch):
+    monkeypatch.setenv("FISCAL_PAGE_ENGINE", engine)
     n, hit, m, ok, misses = _score(sorted((SAMPLE / "seed").glob("*.truth.json")))
     assert n > 800
     assert hit == n, misses[:10]
@@ -116,3 +118,22 @@ def test_jiangsu_budget_identified_and_tables_mapped(rel):
     assert not unmapped, unmapped
     if part != "narrative":
         assert {i.table_name for i in r["instances"]} >= {"budget_summary", "budget_three_public"}
+
+
+def _cells(path, engine, monkeypatch):
+    monkeypatch.setenv("FISCAL_PAGE_ENGINE", engine)
+    r = read_document(path)
+    return {(i.seq, i.table_name, c["row_key"], c["measure"], c["phase"], c["col_index"]): c["value_text"]
+            for i in r["instances"] for c in i.cells}
+
+
+@needs_real
+@pytest.mark.parametrize("rel", [
+    "shanghai-2024-final/上海市普陀区财政局2024年度部门决算.pdf",  # ONLYOFFICE
+    "shanghai-2024-final/中共上海市普陀区委社会工作部 2024 年度部门决算.pdf",  # WPS, scaled text matrices
+    "jiangsu-2017-2019-budget/江苏省委办公厅/江苏省委办公厅2019年度部门预算公开表格.pdf",  # PScript, frames
+])
+def test_pdfium_engine_reads_exactly_what_pdfplumber_reads(rel, monkeypatch):
+    a = _cells(REAL / rel, "pdfplumber", monkeypatch)
+    b = _cells(REAL / rel, "pdfium", monkeypatch)
+    assert a and a == b
