@@ -14,12 +14,17 @@ One place reads the environment so that the CLI, the Dagster definitions, dbt's
 | FISCAL_WORKERS         | number of CPUs                 | extraction processes                           |
 | FISCAL_DOC_TIMEOUT_S   | 300                            | wall-time cap per document                     |
 | FISCAL_DOC_MEMORY_MB   | 2048                           | address-space cap per extraction process       |
+| FISCAL_MAX_PAGES       | 600 (extract.pdf.MAX_PAGES_DEFAULT) | larger PDFs are quarantined as too_large  |
+| FISCAL_DBT_DIR         | <repo>/dbt                     | the dbt project (seeds read by the loader too) |
 """
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+
+_REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def _path(var: str, default: Path) -> Path:
@@ -38,6 +43,15 @@ class Settings:
     workers: int
     doc_timeout_s: float
     doc_memory_mb: int
+    # Added for the warehouse; defaulted so existing keyword constructions keep working.
+    dbt_project_dir: Path = _REPO_ROOT / "dbt"
+    # Page limit per PDF (extract.pdf.MAX_PAGES_DEFAULT); checked before any page is read.
+    max_pages: int = 600
+
+    @property
+    def department_aliases_path(self) -> Path:
+        """The bureau-edited alias seed, read by the loader (disclosure grouping) and dbt."""
+        return self.dbt_project_dir / "seeds" / "department_aliases.csv"
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -52,6 +66,8 @@ class Settings:
             workers=int(os.environ.get("FISCAL_WORKERS") or os.cpu_count() or 1),
             doc_timeout_s=float(os.environ.get("FISCAL_DOC_TIMEOUT_S") or 300),
             doc_memory_mb=int(os.environ.get("FISCAL_DOC_MEMORY_MB") or 2048),
+            dbt_project_dir=_path("FISCAL_DBT_DIR", _REPO_ROOT / "dbt"),
+            max_pages=int(os.environ.get("FISCAL_MAX_PAGES") or 600),
         )
 
     def ensure_dirs(self) -> None:

@@ -1,0 +1,35 @@
+-- Every registered document with what extraction said about it: the basis of dim_document
+-- and of the "current document" filters below.
+select
+    r.document_id,
+    r.disclosure_id,
+    case when r.department_name is not null then md5(r.department_name) end as department_id,
+    r.department_name,
+    r.department_name_printed,
+    r.fiscal_year,
+    r.doc_kind,
+    r.scope,
+    r.part,
+    r.is_template,
+    r.status,
+    r.reason,
+    r.superseded_by,
+    r.is_current_tables,
+    r.is_current_narrative,
+    r.extraction_status,
+    coalesce(r.error_code, d.error_code) as error_code,
+    d.error_message,
+    r.file_name,
+    r.file_path,
+    r.file_paths,
+    d.file_size,
+    d.page_count,
+    d.producer,
+    d.name_conflicts,
+    d.extractor_version,
+    d.extracted_at,
+    r.first_seen_at,
+    r.last_seen_at,
+    r.loaded_at
+from {{ ref('stg_document_registry') }} as r
+left join {{ ref('stg_document') }} as d using (document_id)

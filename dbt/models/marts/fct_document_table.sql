@@ -1,0 +1,27 @@
+-- One row per table instance found in every registered document (current or not): which
+-- tables a disclosure printed, where, in which unit, and which were printed empty.
+select
+    md5(concat_ws('|', t.document_id, t.table_seq))  as document_table_id,
+    t.document_id,
+    d.disclosure_id,
+    d.department_id,
+    d.department_name,
+    d.fiscal_year,
+    d.doc_kind,
+    d.scope,
+    d.status                                         as document_status,
+    t.table_seq,
+    t.table_name,
+    t.is_mapped,
+    t.printed_number,
+    t.printed_title,
+    t.unit_printed,
+    t.unit_factor,
+    t.first_page,
+    t.last_page,
+    t.row_count,
+    t.is_empty,
+    t.empty_sentence,
+    t.project_name
+from {{ ref('stg_extracted_table') }} as t
+join {{ ref('int_document') }} as d using (document_id)

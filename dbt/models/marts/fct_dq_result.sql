@@ -1,0 +1,20 @@
+-- Every rule evaluated for every document (pass | fail | not_applicable | insufficient_data),
+-- with the document's department, year and load status. Empty until the rules have run.
+select
+    md5(concat_ws('|', r.document_id, r.rule_id, row_number() over (partition by r.document_id, r.rule_id order by r.status, r.detail))) as dq_result_id,
+    r.document_id,
+    d.disclosure_id,
+    d.department_id,
+    d.department_name,
+    d.fiscal_year,
+    d.doc_kind,
+    d.scope,
+    d.status          as document_status,
+    r.rule_id,
+    r.rule_title,
+    r.severity,
+    r.category,
+    r.status,
+    r.detail
+from {{ ref('stg_dq_result') }} as r
+left join {{ ref('int_document') }} as d using (document_id)

@@ -1,0 +1,35 @@
+-- One row per printed amount cell of a disclosure table, of current documents only.
+-- Performance self-assessment funds are in fct_project_performance; text cells are left out.
+select
+    fiscal_line_id,
+    document_id,
+    disclosure_id,
+    department_id,
+    department_name,
+    fiscal_year,
+    doc_kind,
+    scope,
+    table_seq,
+    table_name,
+    side,
+    row_key,
+    classification,
+    subject_key,
+    subject_code,
+    subject_level,
+    line_name,
+    row_number,
+    measure,
+    phase,
+    amount,
+    value_kind,
+    value_text,
+    source_page,
+    x0,
+    top,
+    x1,
+    bottom
+from {{ ref('int_current_table_cell') }}
+where measure is not null
+  and table_name <> 'performance_self_assessment'
+  and value_kind is distinct from 'text'

@@ -1,0 +1,30 @@
+-- Figures stated in the 情况说明 of current documents (those providing their disclosure's narrative).
+select
+    md5(concat_ws('|', f.document_id, f.figure_seq))  as figure_id,
+    f.document_id,
+    d.disclosure_id,
+    d.department_id,
+    d.department_name,
+    d.fiscal_year,
+    d.doc_kind,
+    d.scope,
+    f.figure_seq,
+    f.section,
+    f.topic,
+    f.subject_code,
+    f.figure_kind,
+    f.direction,
+    f.value,
+    f.unit,
+    f.value_text,
+    f.reason,
+    f.sentence,
+    f.source_page,
+    f.x0,
+    f.top,
+    f.x1,
+    f.bottom
+from {{ ref('stg_narrative_figure') }} as f
+join {{ ref('int_current_document') }} as d
+  on d.document_id = f.document_id
+ and d.is_current_narrative

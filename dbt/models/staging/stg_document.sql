@@ -1,0 +1,21 @@
+select
+    document_id,
+    file_name,
+    file_path,
+    cast(file_size as bigint)          as file_size,
+    cast(page_count as integer)        as page_count,
+    producer,
+    department_name                    as department_name_printed,
+    cast(fiscal_year as integer)       as fiscal_year,
+    doc_kind,
+    scope,
+    coalesce(part, 'full')             as part,
+    coalesce(is_template, false)       as is_template,
+    status                             as extraction_status,
+    error_code,
+    error_message,
+    name_conflicts,
+    extractor_version,
+    extracted_at,
+    extract_seconds
+from {{ source('raw', 'document') }}

@@ -1,0 +1,5 @@
+select
+    document_id,
+    cast(page as integer)              as source_page,
+    text
+from {{ source('raw', 'page_text') }}
