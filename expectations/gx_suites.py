@@ -1,0 +1,224 @@
+"""Great Expectations (GX 1.x) suites over the raw tables and the marts.
+
+Suites are data (``expectations/suites/*.yaml``): the SQL that reads the table, the
+DuckDB column types it must have, and GX expectations by class name with their
+arguments.  Tables are read into pandas with DuckDB and validated as dataframe batches
+(GX over SQLAlchemy-on-DuckDB is unreliable), in an ephemeral GX context whose Data Docs
+site is ``settings.reports_dir / "gx"``.
+
+Column types are checked against DuckDB's own catalog (a one-row frame of the declared
+columns' types, suite ``<name>_types``) because pandas dtypes lose them (DECIMAL arrives
+as float64).
+
+``validate_all(settings) -> {"success", "suites": {name: {...statistics}}, "data_docs"}``.
+A suite whose table does not exist yet (marts before dbt ran) is reported with
+``success: None`` and ``skipped``: it neither passes nor fails.
+
+great_expectations is imported inside the functions: the import alone takes seconds.
+"""
+from __future__ import annotations
+
+import csv
+import logging
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+SUITES_DIR = HERE / "suites"
+CATALOG_DIR = HERE.parent / "extract" / "catalog"
+
+
+def load_suites(folder: Path = SUITES_DIR) -> list[dict[str, Any]]:
+    suites = []
+    for path in sorted(folder.glob("*.yaml")):
+        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+        spec.setdefault("name", path.stem)
+        suites.append(spec)
+    return suites
+
+
+def _tokens() -> dict[str, list[Any]]:
+    """Values a suite may refer to as "@name"."""
+    from expectations.rules import load_rules, table_catalog
+
+    with open(CATALOG_DIR / "measures.csv", encoding="utf-8") as fh:
+        measures = list(csv.DictReader(fh))
+    return {
+        "@measures": [m["measure"] for m in measures],
+        "@expenditure_measures": [m["measure"] for m in measures if m["direction"] == "expenditure"],
+        "@rule_ids": [r.id for r in load_rules()],
+        "@table_names": [*table_catalog(), "unmapped"],
+    }
+
+
+def _resolve(value: Any, tokens: dict[str, list[Any]]) -> Any:
+    if isinstance(value, str) and value.startswith("@"):
+        return tokens[value]
+    if isinstance(value, list):
+        return [_resolve(v, tokens) for v in value]
+    if isinstance(value, dict):
+        return {k: _resolve(v, tokens) for k, v in value.items()}
+    return value
+
+
+def _relation(query: str) -> tuple[str, str] | None:
+    m = re.search(r"\bFROM\s+([A-Za-z_]+)\.([A-Za-z_]+)", query, re.I)
+    return (m.group(1), m.group(2)) if m else None
+
+
+def _table_exists(con, schema: str, table: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+                            [schema, table]).fetchone()[0])
+
+
+def _documents_exist(con) -> bool:
+    if not _table_exists(con, "raw", "document"):
+        return False
+    return bool(con.execute("SELECT count(*) FROM raw.document WHERE status = ?", ["extracted"]).fetchone()[0])
+
+
+def _types_frame(con, schema: str, table: str, declared: dict[str, str]):
+    import pandas as pd
+
+    actual = dict(con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
+        [schema, table]).fetchall())
+    return pd.DataFrame([{col: actual.get(col, "(missing)") for col in declared}])
+
+
+def _quiet_gx(context) -> None:
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    try:
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    except Exception:  # progress bars are cosmetic
+        pass
+
+
+def _statistics(vr) -> dict[str, Any]:
+    failed = []
+    for r in vr.results:
+        if not r.success:
+            cfg = r.expectation_config
+            kw = cfg.kwargs
+            what = kw.get("column") or ",".join(kw.get("column_list") or []) or ""
+            res = r.result or {}
+            failed.append({
+                "expectation": cfg.type, "column": what,
+                "unexpected_count": res.get("unexpected_count"), "observed_value": _plain(res.get("observed_value")),
+                "partial_unexpected_list": [_plain(x) for x in (res.get("partial_unexpected_list") or [])[:10]],
+            })
+    stats = vr.statistics
+    return {
+        "success": bool(vr.success),
+        "evaluated_expectations": stats.get("evaluated_expectations"),
+        "successful_expectations": stats.get("successful_expectations"),
+        "unsuccessful_expectations": stats.get("unsuccessful_expectations"),
+        "success_percent": stats.get("success_percent"),
+        "failed": failed,
+    }
+
+
+def _plain(v: Any) -> Any:
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return v
+    return str(v)
+
+
+def validate_all(settings, suites: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Run every suite over ``settings.duckdb_path``; build Data Docs under ``reports_dir/gx``."""
+    import duckdb
+    import great_expectations as gx
+
+    suites = load_suites() if suites is None else suites
+    docs_dir = Path(settings.reports_dir) / "gx"
+    shutil.rmtree(docs_dir / "validations", ignore_errors=True)  # Data Docs show this run only
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    tokens = _tokens()
+
+    try:
+        con = duckdb.connect(str(settings.duckdb_path), read_only=True)
+    except duckdb.Error:  # this process already holds a read-write connection
+        con = duckdb.connect(str(settings.duckdb_path))
+    frames: dict[str, Any] = {}
+    out: dict[str, dict[str, Any]] = {}
+    try:
+        docs_exist = _documents_exist(con)
+        for spec in suites:
+            name = spec["name"]
+            rel = _relation(spec["query"])
+            if rel is None or not _table_exists(con, *rel):
+                out[name] = {"success": None, "skipped": f"{'.'.join(rel) if rel else spec['query']} does not exist"}
+                continue
+            params = _resolve(spec.get("params") or [], tokens)
+            frames[name] = con.execute(spec["query"], params).df()
+            if spec.get("column_types"):
+                frames[f"{name}_types"] = _types_frame(con, *rel, spec["column_types"])
+    finally:
+        con.close()
+
+    context = gx.get_context(mode="ephemeral")
+    _quiet_gx(context)
+    context.add_data_docs_site(site_name="fiscal", site_config={
+        "class_name": "SiteBuilder",
+        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+    })
+    source = context.data_sources.add_pandas(name="fiscal_duckdb")
+    for spec in suites:
+        name = spec["name"]
+        if name not in frames:
+            continue
+        runs = [(name, frames[name], _expectations(spec, tokens, docs_exist))]
+        if spec.get("column_types"):
+            runs.append((f"{name}_types", frames[f"{name}_types"], [
+                gx.expectations.ExpectColumnValuesToBeInSet(column=col, value_set=[t])
+                for col, t in spec["column_types"].items()]))
+        for suite_name, frame, expectations in runs:
+            out[suite_name] = _run_suite(context, source, suite_name, frame, expectations, spec.get("description"))
+    index = docs_dir / "index.html"
+    ran = [v for v in out.values() if v.get("success") is not None]
+    return {
+        "success": all(v["success"] for v in ran),
+        "suites": out,
+        "data_docs": str(index) if index.exists() else None,
+    }
+
+
+def _expectations(spec: dict[str, Any], tokens: dict[str, list[Any]], docs_exist: bool) -> list[Any]:
+    import great_expectations.expectations as gxe
+
+    out = []
+    for e in spec.get("expectations") or []:
+        if e.get("when") == "documents_exist" and not docs_exist:
+            continue
+        cls = getattr(gxe, e["type"])
+        out.append(cls(**_resolve(e.get("kwargs") or {}, tokens)))
+    return out
+
+
+def _run_suite(context, source, name: str, frame, expectations: list[Any], description: str | None) -> dict[str, Any]:
+    import great_expectations as gx
+    from great_expectations.checkpoint import UpdateDataDocsAction
+
+    asset = source.add_dataframe_asset(name=name)
+    batch_definition = asset.add_batch_definition_whole_dataframe(f"{name}_all")
+    suite = context.suites.add(gx.ExpectationSuite(name=name, meta={"notes": description or ""}))
+    for e in expectations:
+        suite.add_expectation(e)
+    vd = context.validation_definitions.add(gx.ValidationDefinition(data=batch_definition, suite=suite, name=name))
+    checkpoint = context.checkpoints.add(gx.Checkpoint(
+        name=f"{name}_checkpoint", validation_definitions=[vd],
+        actions=[UpdateDataDocsAction(name="data_docs", site_names=["fiscal"])],
+        result_format={"result_format": "SUMMARY"},
+    ))
+    result = checkpoint.run(batch_parameters={"dataframe": frame})
+    vr = next(iter(result.run_results.values()))
+    stats = _statistics(vr)
+    stats["rows"] = int(len(frame))
+    return stats
