@@ -89,3 +89,93 @@ def truncated_pdf(path: Path, source: Path) -> Path:
     data = source.read_bytes()
     path.write_bytes(data[: len(data) // 3])
     return path
+
+
+# ---------------------------------------------------------------------------------------
+# reliability suite: huge, pathological and split files (tests/test_reliability_*.py)
+
+
+def many_pages_pdf(path: Path, pages: int = 1000) -> Path:
+    """``pages`` pages sharing one small content stream: a few KB on disk, any page count."""
+    content = b"BT /F1 12 Tf 50 800 Td (page) Tj ET"
+    kids = " ".join(f"{5 + i} 0 R" for i in range(pages)).encode()
+    objs = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [" + kids + b"] /Count " + str(pages).encode() + b" >>",
+        b"<< /Length " + str(len(content)).encode() + b" >>\nstream\n" + content + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 3 0 R /Resources << /Font << /F1 4 0 R >> >> >>"
+    objs += [page] * pages
+    return _write_raw(path, objs)
+
+
+def flate_bomb_pdf(path: Path, inflated_bytes: int = 1 << 30, chunk: bytes = b"0 0 m 1 1 l S\n") -> Path:
+    """A one-page PDF whose content stream is FlateDecode data inflating to ``inflated_bytes``
+    (default 1 GiB of a repeated path operator), about 1 MB on disk per GiB.
+
+    Built in constant memory and about a second: one MiB of content is deflated once with a
+    full flush (so each compressed copy is self-contained and byte-identical), the copies are
+    written one after the other, closed by an empty final block and the zlib trailer (adler32
+    computed incrementally over the repeated MiB).
+    """
+    import zlib
+
+    mib = 1 << 20
+    block = (chunk * (mib // len(chunk) + 1))[:mib]
+    z = zlib.compressobj(9, zlib.DEFLATED, -15)
+    deflated = z.compress(block) + z.flush(zlib.Z_FULL_FLUSH)
+    copies = max(1, inflated_bytes // mib)
+    adler = 1
+    for _ in range(copies):
+        adler = zlib.adler32(block, adler)
+    with open(path, "wb") as fh:
+        offsets = []
+
+        def obj(body: bytes) -> None:
+            offsets.append(fh.tell())
+            fh.write(f"{len(offsets)} 0 obj\n".encode() + body + b"\nendobj\n")
+
+        fh.write(b"%PDF-1.4\n")
+        obj(b"<< /Type /Catalog /Pages 2 0 R >>")
+        obj(b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
+        obj(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << >> >>")
+        offsets.append(fh.tell())  # object 4: the stream; its /Length is object 5, written after it
+        fh.write(b"4 0 obj\n<< /Length 5 0 R /Filter /FlateDecode >>\nstream\n")
+        start = fh.tell()
+        fh.write(b"\x78\xda")  # zlib header, best compression
+        for _ in range(copies):
+            fh.write(deflated)
+        fh.write(b"\x03\x00")  # empty final fixed-Huffman block
+        fh.write(adler.to_bytes(4, "big"))
+        length = fh.tell() - start
+        fh.write(b"\nendstream\nendobj\n")
+        obj(str(length).encode())
+        xref = fh.tell()
+        fh.write(f"xref\n0 {len(offsets) + 1}\n0000000000 65535 f \n".encode())
+        for off in offsets:
+            fh.write(f"{off:010d} 00000 n \n".encode())
+        fh.write(f"trailer\n<< /Size {len(offsets) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
+    return path
+
+
+def page_subset_pdf(source: Path, path: Path, pages: list[int]) -> Path:
+    """A new PDF made of some pages (1-based) of ``source`` (pypdfium2), e.g. to split a
+    disclosure into a narrative file and a tables file."""
+    import pypdfium2 as pdfium
+
+    src = pdfium.PdfDocument(str(source))
+    dst = pdfium.PdfDocument.new()
+    try:
+        dst.import_pages(src, [p - 1 for p in pages])
+        dst.save(str(path))
+    finally:
+        dst.close()
+        src.close()
+    return path
+
+
+def corrected_disclosure_pdf(path: Path, dept: str = "青川州测试局", year: int = 2023, total: str = "120.00") -> Path:
+    """The same disclosure as ``text_pdf(disclosure_lines(dept, year))`` with another total (new bytes)."""
+    lines = [ln.replace("100.00", total) for ln in disclosure_lines(dept, year)]
+    return text_pdf(path, lines)

@@ -1,0 +1,318 @@
+"""``fiscal``: the pipeline from a terminal, without the Dagster UI.
+
+    fiscal run [--landing DIR] [--sample] [--force]   the same job the sensor/schedule run
+    fiscal extract FILE.pdf [--format json|csv] [--out DIR]   one PDF's records, for inspection
+    fiscal debug-page FILE.pdf PAGE --out page.png     what the extractor saw on one page
+    fiscal status                                      the document registry of the published warehouse
+
+Paths come from the ``FISCAL_*`` environment variables (warehouse/settings.py). Runs are
+recorded in the Dagster instance at ``$DAGSTER_HOME`` (default ``$FISCAL_HOME/.dagster``),
+so ``dagster dev`` pointed at the same home shows them.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import unicodedata
+import warnings
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_DIR = REPO_ROOT / "corpus" / "sample"
+
+
+def _settings():
+    from warehouse.settings import Settings
+
+    return Settings.from_env()
+
+
+def _instance(settings):
+    """A persistent instance under settings.home unless DAGSTER_HOME says otherwise."""
+    import dagster as dg
+
+    home = Path(os.environ.get("DAGSTER_HOME") or settings.home / ".dagster")
+    home.mkdir(parents=True, exist_ok=True)
+    if not (home / "dagster.yaml").exists():  # the project's instance settings (one run at a time)
+        shutil.copy(Path(__file__).with_name("dagster.yaml"), home / "dagster.yaml")
+    os.environ["DAGSTER_HOME"] = str(home)
+    return dg.DagsterInstance.get()
+
+
+def copy_sample(landing_dir: Path, sample_dir: Path = SAMPLE_DIR) -> list[Path]:
+    """Copy the bundled sample PDFs (corpus/sample/**/*.pdf) into the landing folder."""
+    copied = []
+    for src in sorted(sample_dir.rglob("*.pdf")) if sample_dir.exists() else []:
+        dst = landing_dir / src.relative_to(sample_dir)
+        if dst.exists() and dst.stat().st_size == src.stat().st_size:
+            continue
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, dst)
+        copied.append(dst)
+    return copied
+
+
+# --------------------------------------------------------------------------- run
+
+
+def register_landing(instance, settings) -> tuple[list[str], list[str]]:
+    """Add a ``documents`` partition for every new file (what the sensor does); return (all, new)."""
+    from dagster_project.defs import landing
+    from dagster_project.defs.partitions import DOCUMENTS_PARTITION
+    from dagster_project.defs.sensors import new_document_keys
+
+    files, state = landing.scan(settings)
+    landing.save_state(settings, state)
+    known = set(instance.get_dynamic_partitions(DOCUMENTS_PARTITION))
+    new = new_document_keys(known, files)
+    if new:
+        instance.add_dynamic_partitions(DOCUMENTS_PARTITION, new)
+    return instance.get_dynamic_partitions(DOCUMENTS_PARTITION), new
+
+
+def execute_refresh(instance, *, force: bool = False, progress: bool = True, log_level: str = "WARNING"):
+    """Run ``fiscal_refresh`` in this process over every known document; returns the result."""
+    from dagster_project.definitions import defs
+    from dagster_project.defs.jobs import REFRESH_JOB
+    from dagster_project.defs.partitions import DOCUMENTS_PARTITION
+    from dagster_project.defs.resources import FiscalResource
+    from dagster_project.defs.schedules import full_refresh_tags
+
+    keys = instance.get_dynamic_partitions(DOCUMENTS_PARTITION)
+    if not keys:
+        raise SystemExit("no documents: the landing folder is empty (try --sample)")
+    job = defs.resolve_job_def(REFRESH_JOB)
+    return job.execute_in_process(
+        instance=instance,
+        tags={**full_refresh_tags(keys), "fiscal/trigger": "cli"},
+        resources={"fiscal": FiscalResource(progress_bars=progress)},
+        run_config={
+            "loggers": {"console": {"config": {"log_level": log_level}}},
+            "ops": {"document_extraction": {"config": {"force": force}}},
+        },
+        raise_on_error=False,
+    )
+
+
+def _query(path: Path, sql: str, params: list | None = None) -> tuple[list[str], list[tuple]]:
+    import duckdb
+
+    with duckdb.connect(str(path), read_only=True) as con:
+        cur = con.execute(sql, params or [])
+        return [c[0] for c in cur.description], cur.fetchall()
+
+
+def _table_exists(path: Path, schema: str, table: str) -> bool:
+    _, rows = _query(path, "select 1 from information_schema.tables where table_schema = ? and table_name = ?",
+                     [schema, table])
+    return bool(rows)
+
+
+def format_table(columns: list[str], rows: list[tuple], max_width: int = 60) -> str:
+    def cell(v) -> str:
+        s = "" if v is None else str(v).replace("\n", " ")
+        return s if len(s) <= max_width else s[: max_width - 1] + "…"
+
+    def width(s: str) -> int:  # CJK characters take two terminal columns
+        return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in s)
+
+    body = [[cell(v) for v in r] for r in rows]
+    widths = [max([width(c)] + [width(r[i]) for r in body]) for i, c in enumerate(columns)]
+    line = lambda vals: "  ".join(v + " " * (w - width(v)) for v, w in zip(vals, widths)).rstrip()  # noqa: E731
+    return "\n".join([line(columns), line(["-" * w for w in widths]), *(line(r) for r in body)])
+
+
+def summary(settings, result=None) -> str:
+    """What a person wants after a run: loaded, quarantined and why, findings, where things are."""
+    out: list[str] = []
+    if result is not None:
+        out.append(f"run {result.run_id[:8]}: {'succeeded' if result.success else 'FAILED'}")
+        failed_steps = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+        if failed_steps:
+            out.append("  failed steps: " + ", ".join(sorted(set(failed_steps))))
+        checks = [c for c in result.get_asset_check_evaluations() if not c.passed]
+        if checks:
+            out.append("  checks not passed: " + ", ".join(
+                f"{c.asset_check_key.asset_key.to_user_string()}/{c.asset_check_key.name} ({c.severity.value})"
+                for c in checks))
+    db = settings.published_path if settings.published_path.exists() else settings.duckdb_path
+    if not db.exists():
+        out.append("no warehouse yet")
+        return "\n".join(out)
+    if _table_exists(db, "raw", "document_registry"):
+        _, rows = _query(db, "select status, count(*) from raw.document_registry group by 1 order by 1")
+        out.append("documents: " + (", ".join(f"{s} {n}" for s, n in rows) or "none"))
+        cols, rows = _query(db, "select file_path, error_code, reason from raw.document_registry "
+                                "where status = 'quarantined' order by file_path")
+        if rows:
+            out.append("quarantined:")
+            out.extend(f"  {r[0]}: [{r[1] or '-'}] {r[2] or ''}" for r in rows)
+    if _table_exists(db, "raw", "dq_finding"):
+        _, rows = _query(db, "select coalesce(severity, '?'), count(*) from raw.dq_finding group by 1 order by 2 desc")
+        out.append("findings by severity: " + (", ".join(f"{s} {n}" for s, n in rows) or "none"))
+    out.append(f"warehouse (analysts): {settings.published_path}"
+               + ("" if settings.published_path.exists() else "  (not published yet)"))
+    reports = sorted(p for p in settings.reports_dir.glob("*") if not p.name.startswith(".")) if settings.reports_dir.exists() else []
+    out.append(f"reports: {settings.reports_dir}" + (f"  ({', '.join(p.name for p in reports[:8])})" if reports else ""))
+    return "\n".join(out)
+
+
+def cmd_run(args) -> int:
+    if args.landing:
+        os.environ["FISCAL_LANDING_DIR"] = str(Path(args.landing).expanduser().resolve())
+    settings = _settings()
+    settings.ensure_dirs()
+    if args.sample:
+        copied = copy_sample(settings.landing_dir)
+        print(f"sample: copied {len(copied)} PDF(s) from {SAMPLE_DIR} into {settings.landing_dir}", file=sys.stderr)
+    from warehouse.load import PipelineBusy, pipeline_lock
+
+    try:
+        with pipeline_lock(settings):  # one run per FISCAL_HOME; a second one refuses, saying who runs
+            instance = _instance(settings)
+            keys, new = register_landing(instance, settings)
+            print(f"landing {settings.landing_dir}: {len(keys)} document(s), {len(new)} new", file=sys.stderr)
+            result = execute_refresh(instance, force=args.force, log_level=args.log_level)
+    except PipelineBusy as exc:
+        print(f"fiscal run: {exc}", file=sys.stderr)
+        return 2
+    print(summary(settings, result))
+    return 0 if result.success else 1
+
+
+# --------------------------------------------------------------------------- extract, debug-page, status
+
+
+def _records_of(doc_dir: Path) -> dict[str, list[dict]]:
+    import pyarrow.parquet as pq
+
+    return {p.stem: pq.read_table(p).to_pylist() for p in sorted(doc_dir.glob("*.parquet"))}
+
+
+def cmd_extract(args) -> int:
+    from dagster_project.defs import stages
+
+    pdf = Path(args.file).expanduser().resolve()
+    if not pdf.is_file():
+        print(f"no such file: {pdf}", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="fiscal-extract-") as tmp:
+        manifest = stages.extract_api().extract_document(pdf, Path(tmp), relative_path=pdf.name)
+        records = _records_of(Path(tmp) / manifest["document_id"])
+    if args.format == "json":
+        text = json.dumps({"manifest": manifest, "records": records}, ensure_ascii=False, indent=1, default=str)
+        if args.out:
+            out = Path(args.out)
+            out.mkdir(parents=True, exist_ok=True)
+            (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+            for name, rows in records.items():
+                (out / f"{name}.json").write_text(json.dumps(rows, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+            print(f"wrote {len(records)} record files to {out}", file=sys.stderr)
+        else:
+            print(text)
+    else:
+        import csv
+
+        out = Path(args.out) if args.out else None
+        if out:
+            out.mkdir(parents=True, exist_ok=True)
+        for name, rows in records.items():
+            if not rows:
+                continue
+            fh = open(out / f"{name}.csv", "w", newline="", encoding="utf-8-sig") if out else sys.stdout
+            try:
+                if not out:
+                    fh.write(f"# {name}\n")
+                writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+                writer.writeheader()
+                writer.writerows(rows)
+            finally:
+                if out:
+                    fh.close()
+        if out:
+            print(f"wrote CSV files to {out}", file=sys.stderr)
+    status = manifest.get("status")
+    print(f"{pdf.name}: {status}" + (f" [{manifest.get('error_code')}] {manifest.get('error_message')}"
+                                     if status != "extracted" else ""), file=sys.stderr)
+    return 0
+
+
+def cmd_debug_page(args) -> int:
+    try:
+        from extract.debug import render_page
+    except ImportError as exc:
+        print(f"extract.debug.render_page is not available: {exc}", file=sys.stderr)
+        return 2
+    out = render_page(Path(args.file), args.page, Path(args.out))
+    print(out or args.out)
+    return 0
+
+
+def cmd_status(args) -> int:
+    settings = _settings()
+    db = settings.published_path
+    if not db.exists():
+        print(f"no published warehouse at {db} (run `fiscal run` first)", file=sys.stderr)
+        return 1
+    if not _table_exists(db, "raw", "document_registry"):
+        print(f"{db} has no raw.document_registry", file=sys.stderr)
+        return 1
+    wanted = ["document_id", "status", "department_canonical", "department_name", "fiscal_year", "doc_kind",
+              "scope", "part", "file_path", "reason"]
+    cols, _ = _query(db, "select * from raw.document_registry limit 0")
+    show = [c for c in wanted if c in cols]
+    if "department_canonical" in show and "department_name" in show:
+        show.remove("department_name")
+    cols, rows = _query(db, f"select {', '.join(show)} from raw.document_registry "
+                            "order by fiscal_year nulls last, file_path")
+    rows = [tuple((v[:12] if c == "document_id" and v else v) for c, v in zip(cols, r)) for r in rows]
+    print(format_table(cols, rows))
+    print()
+    print(summary(settings))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="fiscal", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="extract new/changed PDFs, load, check, report, publish")
+    run.add_argument("--landing", help="landing folder (default $FISCAL_LANDING_DIR)")
+    run.add_argument("--sample", action="store_true", help="first copy corpus/sample/**/*.pdf into the landing folder")
+    run.add_argument("--force", action="store_true", help="re-extract documents already extracted")
+    run.add_argument("--log-level", default="WARNING", help="Dagster console log level (default WARNING)")
+    run.set_defaults(func=cmd_run)
+
+    ext = sub.add_parser("extract", help="extract one PDF and print or write its records")
+    ext.add_argument("file")
+    ext.add_argument("--format", choices=["json", "csv"], default="json")
+    ext.add_argument("--out", help="write one file per record type into this folder")
+    ext.set_defaults(func=cmd_extract)
+
+    dbg = sub.add_parser("debug-page", help="render one page with what the extractor found")
+    dbg.add_argument("file")
+    dbg.add_argument("page", type=int)
+    dbg.add_argument("--out", required=True)
+    dbg.set_defaults(func=cmd_debug_page)
+
+    st = sub.add_parser("status", help="the document registry of the published warehouse")
+    st.set_defaults(func=cmd_status)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    warnings.filterwarnings("ignore", module="dagster")  # beta/preview warnings are for developers
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except BrokenPipeError:  # `fiscal extract x.pdf | head`
+        sys.stderr.close()
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
