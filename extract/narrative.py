@@ -90,6 +90,8 @@ def _classify(prefix: str, vocab: dict) -> tuple[str, str | None]:
 
 def _topic(prefix: str, vocab: dict) -> str:
     t = re.split(r"[，,；;：:。、]", prefix)[-1] if prefix else ""
+    # "上海市普陀区财政局2024年度收入支出总计": the department and year are not the topic
+    t = re.sub(r"^.{0,40}?20\d{2}年度?", "", t)
     t = _YEAR_LEAD.sub("", t)
     for suffix in vocab["strip_suffixes"]:
         if t.endswith(suffix):
