@@ -279,7 +279,11 @@ def bar_chart_svg(items: list[tuple[str, int, str]], title: str, width: int = 76
     """Horizontal bars: (label, value, colour)."""
     if not items:
         return f"<p class='muted'>{_esc(title)}: —</p>"
-    bar_h, gap, left = 18, 6, 330
+    bar_h, gap = 18, 6
+    # room for the longest label (CJK glyphs are a full em wide, Latin about 0.6 em)
+    em = max(sum(1.0 if ord(ch) > 0x2E80 else 0.6 for ch in lab[:48]) for lab, _, _ in items)
+    left = int(12 + 11 * em)
+    width = max(width, left + 430)
     vmax = max(v for _, v, _ in items) or 1
     height = len(items) * (bar_h + gap) + 30
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" aria-label="{_esc(title)}">',
