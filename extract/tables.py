@@ -169,8 +169,10 @@ def _is_data_row(grid: Grid, r: int) -> bool:
         if _AMOUNTISH.match(c) or _CODE.match(c):
             return True
     labels = [compact(t) for t in grid.row_texts(r) if compact(t)]
-    # an empty table's 合计 row has nothing else printed; a header row starting with 合计 has
-    return len(labels) == 1 and labels[0] in ("合计", "总计")
+    # an empty table's 合计 row prints nothing else, or only dashes; a header row that
+    # starts with 合计 prints other headings after it
+    return bool(labels) and labels[0] in ("合计", "总计") and all(
+        parse_value(t).kind in ("dash", "zero", "number") for t in labels[1:])
 
 
 def split_header(grid: Grid) -> tuple[int, int]:
