@@ -201,3 +201,128 @@ def build_db(folder: Path, truths: Iterable[dict[str, Any]], name: str = "fixtur
     db = folder / name
     load_truth_into_duckdb(paths, db)
     return db
+
+
+# ---------------------------------------------------------------------------------------------
+# 部门预算 (Jiangsu 2017–2019 templates)
+# ---------------------------------------------------------------------------------------------
+BUDGET_YEAR = 2019
+
+
+def _budget_two_sided(rows: list[tuple]) -> list[dict[str, Any]]:
+    """(side, printed label, amount[, 类 code]) rows → cells keyed '{side}:{label}' (no 行次)."""
+    cells = []
+    for side, line, value, *code in rows:
+        cells.append(_c(f"{side}:{line}", "amount", value, side=side, line=line, code=(code or [None])[0],
+                        phase="budget"))
+    return cells
+
+
+def _budget_coded(rows: list[tuple], measures: list[str]) -> list[dict[str, Any]]:
+    cells = []
+    for key, line, *values in rows:
+        code = key if key.isdigit() else None
+        for m, v in zip(measures, values):
+            cells.append(_c(key, m, v, code=code, line=line, phase="budget"))
+    return cells
+
+
+def clean_budget_truth(file: str = "fixture-2019-budget.pdf", department: str = "测试局") -> dict[str, Any]:
+    """A small consistent 部门预算 disclosure (the twelve Jiangsu 公开表, 一般公共预算 funds only)
+    on which every budget rule passes or is not applicable."""
+    t01 = _budget_two_sided([
+        ("income", "一、财政拨款", "100.00"),
+        ("income", "1.一般公共预算", "100.00"),
+        ("income", "2.政府性基金预算", ""),
+        ("income", "二、财政专户管理资金", ""),
+        ("income", "三、其他资金", ""),
+        ("income", "当年收入小计", "100.00"),
+        ("income", "上年结转资金", ""),
+        ("income", "收入合计", "100.00"),
+        ("expenditure", "一、一般公共服务支出", "60.00", "201"),
+        ("expenditure", "二、外交支出", "", "202"),
+        ("expenditure", "八、社会保障和就业支出", "40.00", "208"),
+        ("purpose", "一、基本支出", "70.00"),
+        ("purpose", "二、项目支出", "25.00"),
+        ("purpose", "三、单位预留机动经费", "5.00"),
+        ("purpose", "当年支出小计", "100.00"),
+        ("purpose", "结转下年资金", ""),
+        ("purpose", "支出合计", "100.00"),
+    ])
+    t02 = [_c(k, "amount", v, line=k.split("/")[-1], phase="budget") for k, v in (
+        ("收入总计", "100.00"), ("一般公共预算资金/小计", "100.00"),
+        ("一般公共预算资金/公共财政拨款(补助)资金", "90.00"), ("一般公共预算资金/专项收入", "10.00"),
+        ("政府性基金/小计", ""), ("财政专户管理资金/小计", ""), ("财政专户管理资金/其他非税收入", ""),
+        ("其他资金/小计", ""), ("其他资金/其他收入", ""),
+        ("上年结转和结余资金/小计", ""), ("上年结转和结余资金/其中:动用上年结转和结余资金", ""))]
+    t03 = _budget_coded([("合计", "合计", "100.00", "70.00", "25.00", "5.00", "")],
+                        ["expenditure_total", "basic_expenditure", "project_expenditure", "reserve_fund", "carryover_end"])
+    t04 = _budget_two_sided([
+        ("income", "一、一般公共预算", "100.00"),
+        ("income", "二、政府性基金预算", ""),
+        ("income", "收入合计", "100.00"),
+        ("purpose", "一、基本支出", "70.00"),
+        ("purpose", "二、项目支出", "25.00"),
+        ("purpose", "三、单位预留机动经费", "5.00"),
+        ("purpose", "支出合计", "100.00"),
+    ])
+    functional = [
+        ("合计", "合计", "100.00"),
+        ("201", "一般公共服务支出", "60.00"), ("20101", "人大事务", "60.00"),
+        ("2010101", "行政运行", "35.00"), ("2010102", "一般行政管理事务", "25.00"),
+        ("208", "社会保障和就业支出", "40.00"), ("20805", "行政事业单位离退休", "40.00"),
+        ("2080505", "机关事业单位基本养老保险缴费支出", "40.00"),
+    ]
+    economic = [
+        ("合计", "合计", "70.00"),
+        ("301", "工资福利支出", "50.00"), ("30101", "基本工资", "30.00"), ("30102", "津贴补贴", "20.00"),
+        ("302", "商品和服务支出", "15.00"), ("30201", "办公费", "9.00"), ("30231", "公务用车运行维护费", "6.00"),
+        ("303", "对个人和家庭的补助", "5.00"), ("30302", "退休费", "5.00"),
+    ]
+    t05 = _budget_coded(functional, ["amount"])
+    t06 = _budget_coded(economic, ["amount"])
+    t07 = _budget_coded([("合计", "合计", "")], ["amount"])
+    t08 = _budget_coded(functional, ["amount"])
+    t09 = _budget_coded(economic, ["amount"])
+    t10 = _budget_coded([("合计", "合计", "15.00"), ("302", "商品和服务支出", "15.00"), ("30201", "办公费", "9.00"),
+                         ("30231", "公务用车运行维护费", "6.00")], ["administrative_operating"])
+    t11 = [_c("三公经费", m, v, phase="budget") for m, v in (
+        ("three_public_meeting_training_total", "20.00"), ("three_public_total", "12.00"), ("outbound_travel", "2.00"),
+        ("vehicle_total", "6.00"), ("vehicle_purchase", ""), ("vehicle_operation", "6.00"),
+        ("official_reception", "4.00"), ("meeting_expense", "5.00"), ("training_expense", "3.00"))]
+    t12 = [_c("合计", "amount", "10.00", line="合计", phase="budget")]
+    tables = [
+        _table("budget_summary", "01", "收支预算总表", t01),
+        _table("budget_income", "02", "收入预算总表", t02),
+        _table("budget_expenditure", "03", "支出预算总表", t03),
+        _table("budget_fiscal_summary", "04", "财政拨款收支预算总表", t04),
+        _table("budget_fiscal_expenditure", "05", "财政拨款支出预算表", t05),
+        _table("budget_fiscal_basic", "06", "财政拨款基本支出预算表", t06),
+        _table("budget_government_fund", "07", "政府性基金支出预算表", t07, empty_sentence="无政府性基金支出"),
+        _table("budget_general_expenditure", "08", "一般公共预算支出预算表", t08),
+        _table("budget_general_basic", "09", "一般公共预算基本支出预算表", t09),
+        _table("budget_admin_operating", "10", "一般公共预算机关运行经费支出预算表", t10),
+        _table("budget_three_public", "11", "“三公”经费、会议费、培训费支出预算表", t11),
+        _table("budget_procurement", "12", "政府采购预算表", t12),
+    ]
+    return {
+        "file": file,
+        "document": {"department_name": department, "scope": "consolidated", "fiscal_year": BUDGET_YEAR,
+                     "doc_kind": "budget", "unit": "万元"},
+        "tables": tables,
+        "performance": [],
+        "narrative_figures": [],
+        "defects": [],
+    }
+
+
+def set_budget_cell(truth: dict[str, Any], table_name: str, row_key: str, printed: str | None,
+                    measure: str | None = None) -> dict[str, Any]:
+    """A copy of a budget truth with one cell changed (``measure`` defaults to the row's only one)."""
+    truth = copy.deepcopy(truth)
+    for c in find_table(truth, table_name)["cells"]:
+        if c["row_key"] == row_key and (measure is None or c["measure"] == measure):
+            c["printed"] = printed or ""
+            c["value"] = None if not printed else printed.replace(",", "")
+            return truth
+    raise KeyError((table_name, row_key, measure))

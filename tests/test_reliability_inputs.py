@@ -325,7 +325,18 @@ def test_time_and_memory_caps_through_the_pipeline(home, monkeypatch):
     s = settings()
     before = rows_per_document(s.duckdb_path)
 
-    # time: the 36-page seed cannot be read in 1 s (a fresh home, so its bytes are new there)
+    # time: a document that takes 30 s to read (the forked worker inherits the patch; a real
+    # file's speed depends on the machine, so the hang is made explicit) against a 1 s cap
+    import extract.api as extract_api
+
+    real_read = extract_api.read_document
+
+    def slow_read(path, *args, **kwargs):
+        if Path(path).name == "seed.pdf":
+            time.sleep(30)
+        return real_read(path, *args, **kwargs)
+
+    monkeypatch.setattr(extract_api, "read_document", slow_read)
     slow = home.parent / "slow"
     set_env(monkeypatch, fiscal_env(slow, FISCAL_DOC_TIMEOUT_S="1"))
     copy_sample("seed/yanbian-2023-final.pdf", slow / "landing" / "seed.pdf")
