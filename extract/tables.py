@@ -77,12 +77,16 @@ def functional_class_codes() -> dict[str, str]:
 def locate_tables(pages: list[PageData], catalog: Catalog, department: str | None = None) -> list[TableInstance]:
     instances: list[TableInstance] = []
     current: TableInstance | None = None
+    pending: list[Line] = []  # lines after a page's last table that open the next table
     for page in pages:
         prev_bottom = 0.0
         for gi, framed in enumerate(page.grids):
             caption, grid = split_caption(framed)
             above = [ln for ln in page.lines if prev_bottom - 1 <= ln.top and ln.bottom <= framed.bbox[1] + 1]
             above += caption
+            if gi == 0 and pending and current is not None and pending[0].top >= 0:
+                above = pending + above
+            pending = []
             meaningful = [ln for ln in above if not _PAGE_FURNITURE.match(compact(ln.text))]
             template, title_line = None, None
             for i in range(len(meaningful) - 1, -1, -1):
@@ -116,8 +120,17 @@ def locate_tables(pages: list[PageData], catalog: Catalog, department: str | Non
                 )
                 instances.append(current)
             nxt_top = page.grids[gi + 1].bbox[1] if gi + 1 < len(page.grids) else page.height + 1
-            below = [ln.text for ln in page.lines if grid.bbox[3] - 1 <= ln.top and ln.bottom <= nxt_top + 1]
-            current.after_lines.extend(t for t in below if not _PAGE_FURNITURE.match(compact(t)))
+            below = [ln for ln in page.lines if grid.bbox[3] - 1 <= ln.top and ln.bottom <= nxt_top + 1]
+            below = [ln for ln in below if not _PAGE_FURNITURE.match(compact(ln.text))]
+            if gi + 1 == len(page.grids):
+                # a title at the foot of the page belongs to the table on the next page
+                for i, ln in enumerate(below):
+                    t = catalog.match_title(ln.text, department)
+                    if t is not None:
+                        pending = below[i:]
+                        below = below[:i]
+                        break
+            current.after_lines.extend(ln.text for ln in below)
             prev_bottom = grid.bbox[3]
     return instances
 
@@ -228,8 +241,38 @@ def data_rows(inst: TableInstance) -> tuple[list[list[str]], list[tuple[Grid, in
     rows: list[tuple[Grid, int]] = [(first, r) for r in range(start, first.n_rows)]
     for g in inst.grids[1:]:
         skip = _is_header_repeat(g, header_texts)
+        if rows and skip < g.n_rows and _join_fragment(inst, rows[-1], g, skip):
+            skip += 1
         rows.extend((g, r) for r in range(skip, g.n_rows))
     return paths, rows
+
+
+_ORDINAL_START = re.compile(r"^(?:[一二三四五六七八九十]+、|\d+[.、．]|[（(])")
+
+
+def _join_fragment(inst: TableInstance, prev: tuple[Grid, int], g: Grid, r: int) -> bool:
+    """A label wrapped over a page break: the first row of a continuation holds only the
+    rest of a label (``业支出`` after ``八、社会保障和就``; ``小计`` after ``当年收入``).
+    Its text is appended to the previous row's cell in the same column; True if joined."""
+    cells = [c for c in {id(c): c for c in g.row_cells(r) if c is not None}.values() if c.row == r]
+    texts = [compact(c.text) for c in cells if compact(c.text)]
+    if not texts or any(parse_value(t).kind != "text" or _CODE.match(t) or _ORDINAL_START.match(t)
+                        or len(t) > 8 for t in texts):
+        return False
+    pg, pr = prev
+    cmap_new = _column_map(inst, g)
+    cmap_old = _column_map(inst, pg)
+    joined = False
+    for c in cells:
+        if not compact(c.text):
+            continue
+        target_col = cmap_new[c.col]
+        old = next((pg.slot(pr, k) for k in range(pg.n_cols) if cmap_old[k] == target_col), None)
+        if old is None or not compact(old.text):
+            return False
+        old.text = old.text + c.text
+        joined = True
+    return joined
 
 
 def _column_map(inst: TableInstance, grid: Grid) -> list[int]:
@@ -237,12 +280,10 @@ def _column_map(inst: TableInstance, grid: Grid) -> list[int]:
     first = inst.grids[0]
     if grid is first or grid.n_cols == first.n_cols:
         return list(range(grid.n_cols))
-    centers = [(first.xs[k] + first.xs[k + 1]) / 2 for k in range(first.n_cols)]
-    out = []
-    for k in range(grid.n_cols):
-        mid = (grid.xs[k] + grid.xs[k + 1]) / 2
-        out.append(min(range(len(centers)), key=lambda i: abs(centers[i] - mid)))
-    return out
+    # by left edges: a continuation drawn with merged columns still starts each column
+    # where one of the first grid's columns starts
+    lefts = first.xs[:-1]
+    return [min(range(len(lefts)), key=lambda i: abs(lefts[i] - grid.xs[k])) for k in range(grid.n_cols)]
 
 
 # ----------------------------------------------------------------------------------------
@@ -421,6 +462,15 @@ def read_two_sided(inst: TableInstance) -> None:
             by_col.setdefault(cmap[k], (k, txt))
         for side, role in roles.items():
             label = compact(by_col.get(role["label"], (0, ""))[1]) if role["label"] is not None else ""
+            if not label and role["label"] is not None:
+                # a label merged across sides (当年支出小计 spanning 功能分类 and 支出用途) names
+                # the row of the side whose amount column it does not cover
+                first = inst.grids[0]
+                x = (first.xs[role["label"]] + first.xs[role["label"] + 1]) / 2
+                cover = next((c for c in g.row_cells(r) if c is not None and c.row == r
+                              and c.bbox[0] <= x <= c.bbox[2]), None)
+                if cover is not None and cover.bbox[0] < first.xs[role["label"]] - 1:
+                    label = compact(cover.text)
             rowno_txt = compact(by_col.get(role["rowno"], (0, ""))[1]) if role["rowno"] is not None else ""
             rowno = int(rowno_txt) if rowno_txt.isdigit() else None
             has_value = any(compact(by_col.get(c, (0, ""))[1]) for c in role["measures"])

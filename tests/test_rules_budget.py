@@ -217,15 +217,9 @@ REAL_INCONSISTENCIES: dict[str, set[tuple[str, str]]] = {}
 
 # Extraction problems (extract/ is the lead's; see the report).  Strict xfail: when the extraction
 # is fixed the test XPASSes and this entry must go.
-EXTRACTION_PROBLEMS = {
-    "江苏省人大办公厅2017年度预算公开.pdf": (
-        "p12→13 财政拨款基本支出预算表 (title at the foot of p12, body p13–15) is read as a continuation "
-        "of 财政拨款收支预算总表; p18→19 一般公共预算机关运行经费支出预算表 (title at the foot of p18, "
-        "body p19) is read as a continuation of 一般公共预算基本支出预算表 (302 = 1,585.96 vs its 款 3,671.21; "
-        "合计 7,666.68 vs 7,725.68 with 310 59.00); p7→8 收支预算总表 row 八、社会保障和就业支出 wrapped over "
-        "the page break is extracted as 八、社会保障和就 (not mapped to 类 208)"
-    ),
-}
+EXTRACTION_PROBLEMS: dict[str, str] = {}
+# (人大2017: titles at the foot of a page, labels wrapped over a page break and labels merged
+# across the sides of 收支预算总表 were extraction problems; fixed in extract/tables.py.)
 
 
 def _jiangsu_files() -> list[Path]:
