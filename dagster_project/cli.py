@@ -176,12 +176,66 @@ def cmd_run(args) -> int:
             instance = _instance(settings)
             keys, new = register_landing(instance, settings)
             print(f"landing {settings.landing_dir}: {len(keys)} document(s), {len(new)} new", file=sys.stderr)
+            fingerprint = run_fingerprint(settings, keys)
+            if not args.force and not new and fingerprint is not None and _last_run(settings) == fingerprint \
+                    and settings.published_path.exists():
+                print("nothing new since the last successful run: the published warehouse is current "
+                      "(use --force to rebuild)", file=sys.stderr)
+                print(summary(settings))
+                return 0
             result = execute_refresh(instance, force=args.force, log_level=args.log_level)
+            if result.success:
+                _record_run(settings, run_fingerprint(settings, keys))
     except PipelineBusy as exc:
         print(f"fiscal run: {exc}", file=sys.stderr)
         return 2
     print(summary(settings, result))
     return 0 if result.success else 1
+
+
+def run_fingerprint(settings, keys: list[str]) -> str | None:
+    """What a run's output depends on: every document's extraction (manifest identity) and
+    the code that turns extractions into the warehouse (extractor version, rule catalog,
+    dbt models and seeds, GX suites). None when a document has not been extracted yet."""
+    import hashlib
+
+    from extract.api import EXTRACTOR_VERSION
+
+    h = hashlib.sha256(EXTRACTOR_VERSION.encode())
+    for key in sorted(keys):
+        manifest = settings.extracted_dir / key / "manifest.json"
+        if not manifest.exists():
+            return None
+        if json.loads(manifest.read_text(encoding="utf-8")).get("error_code") in ("resource_limit", "worker_crashed"):
+            return None  # the refresh retries these: not a no-change night
+        st = manifest.stat()
+        h.update(f"{key}:{st.st_size}:{st.st_mtime_ns}".encode())
+    for folder in (REPO_ROOT / "expectations", settings.dbt_project_dir / "models",
+                   settings.dbt_project_dir / "seeds", REPO_ROOT / "extract" / "catalog"):
+        for f in sorted(folder.rglob("*")) if folder.exists() else []:
+            if f.is_file() and f.suffix in (".yaml", ".yml", ".sql", ".csv", ".py"):
+                h.update(f.name.encode())
+                h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def _last_run_path(settings) -> Path:
+    return settings.home / ".dagster_state" / "last_successful_run.json"
+
+
+def _last_run(settings) -> str | None:
+    try:
+        return json.loads(_last_run_path(settings).read_text(encoding="utf-8"))["fingerprint"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def _record_run(settings, fingerprint: str | None) -> None:
+    if fingerprint is None:
+        return
+    path = _last_run_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"fingerprint": fingerprint}), encoding="utf-8")
 
 
 # --------------------------------------------------------------------------- extract, debug-page, status

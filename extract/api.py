@@ -383,6 +383,14 @@ def extract_many(pdf_paths: Iterable[Path], out_root: Path, *, workers: int = 2,
     import multiprocessing as mp
     from multiprocessing.connection import wait
 
+    # import once here what every forked worker needs (pyarrow's from_pylist pulls in pandas):
+    # otherwise each child pays ~0.2 s CPU importing it again
+    import pandas  # noqa: F401
+    import pdfplumber.table  # noqa: F401
+
+    from . import pdfium_page  # noqa: F401
+
+    load_catalog()
     ctx = mp.get_context("fork")
     out_root = Path(out_root)
     out_root.mkdir(parents=True, exist_ok=True)

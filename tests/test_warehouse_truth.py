@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -54,6 +55,13 @@ def warehouse(tmp_path_factory):
             os.environ.pop(v, None)
         os.environ["FISCAL_HOME"] = str(home)
         assert cli.main(["run"]) == 0
+        # a night with no new files: nothing is rebuilt, the published warehouse stays as it is
+        published = home / "warehouse.duckdb"
+        before = published.stat().st_mtime_ns
+        t0 = time.monotonic()
+        assert cli.main(["run"]) == 0
+        no_change_seconds = time.monotonic() - t0
+        assert published.stat().st_mtime_ns == before
     finally:
         for v, value in saved.items():
             if value is None:
@@ -63,6 +71,8 @@ def warehouse(tmp_path_factory):
     con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
     yield con, {t.name: _truth(t) for t in truths}
     con.close()
+    # generous: the run itself is ~1 s; this only catches a rebuild (dbt alone takes ~10 s)
+    assert no_change_seconds < 30
 
 
 def _doc_id(con, file_name: str) -> str:
