@@ -53,31 +53,12 @@ FINAL_TABLES = (
 )
 PERFORMANCE_TABLE = "performance_self_assessment"
 
-DQ_RESULT_COLUMNS = [
-    ("document_id", "VARCHAR"),
-    ("rule_id", "VARCHAR"),
-    ("rule_title", "VARCHAR"),
-    ("severity", "VARCHAR"),
-    ("category", "VARCHAR"),
-    ("status", "VARCHAR"),
-    ("detail", "VARCHAR"),
-]
-DQ_FINDING_COLUMNS = [
-    ("finding_id", "VARCHAR"),
-    ("document_id", "VARCHAR"),
-    ("rule_id", "VARCHAR"),
-    ("severity", "VARCHAR"),
-    ("category", "VARCHAR"),
-    ("table_name", "VARCHAR"),
-    ("page", "INTEGER"),
-    ("row_key", "VARCHAR"),
-    ("measure", "VARCHAR"),
-    ("expected", "DECIMAL(24,6)"),
-    ("printed", "DECIMAL(24,6)"),
-    ("difference", "DECIMAL(24,6)"),
-    ("tolerance", "DECIMAL(24,6)"),
-    ("message", "VARCHAR"),
-]
+# the columns of raw.dq_result / raw.dq_finding are defined once, with the loader that
+# creates them empty before the rules ever ran
+from warehouse.load import BOOKKEEPING_DDL  # noqa: E402
+
+DQ_RESULT_COLUMNS = BOOKKEEPING_DDL["dq_result"]
+DQ_FINDING_COLUMNS = BOOKKEEPING_DDL["dq_finding"]
 
 
 # ---------------------------------------------------------------------------

@@ -215,6 +215,18 @@ def resolve_subjects(figures: list[dict], instances) -> None:
                     break
 
 
+def _identity_fields(ident) -> dict:
+    """What the content says the document is (all None for a quarantined file)."""
+    return {
+        "department_name": ident.department_name if ident else None,
+        "fiscal_year": ident.fiscal_year if ident else None,
+        "doc_kind": ident.doc_kind if ident else None,
+        "scope": ident.scope if ident else None,
+        "part": ident.part if ident else None,
+        "is_template": bool(ident.is_template) if ident else False,
+    }
+
+
 def _document_row(doc_id: str, path: Path, rel: str, cp, ident, status: str, err=None, seconds=0.0) -> dict:
     return {
         "document_id": doc_id,
@@ -223,12 +235,7 @@ def _document_row(doc_id: str, path: Path, rel: str, cp, ident, status: str, err
         "file_size": path.stat().st_size,
         "page_count": cp.page_count if cp else None,
         "producer": cp.producer if cp else None,
-        "department_name": ident.department_name if ident else None,
-        "fiscal_year": ident.fiscal_year if ident else None,
-        "doc_kind": ident.doc_kind if ident else None,
-        "scope": ident.scope if ident else None,
-        "part": ident.part if ident else None,
-        "is_template": bool(ident.is_template) if ident else False,
+        **_identity_fields(ident),
         "status": status,
         "error_code": err.code if err else None,
         "error_message": err.message if err else None,
@@ -306,12 +313,7 @@ def _manifest(doc_id: str, rel: str, path: Path, status: str, err=None, counts=N
         "status": status,
         "error_code": err.code if err else None,
         "error_message": err.message if err else None,
-        "department_name": ident.department_name if ident else None,
-        "fiscal_year": ident.fiscal_year if ident else None,
-        "doc_kind": ident.doc_kind if ident else None,
-        "scope": ident.scope if ident else None,
-        "part": ident.part if ident else None,
-        "is_template": bool(ident.is_template) if ident else False,
+        **_identity_fields(ident),
         "counts": counts or {},
         "extractor_version": EXTRACTOR_VERSION,
         "extract_seconds": round(seconds, 3),
