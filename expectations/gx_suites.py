@@ -146,27 +146,6 @@ def validate_all(settings, suites: list[dict[str, Any]] | None = None) -> dict[s
     docs_dir.mkdir(parents=True, exist_ok=True)
     tokens = _tokens()
 
-    try:
-        con = duckdb.connect(str(settings.duckdb_path), read_only=True)
-    except duckdb.Error:  # this process already holds a read-write connection
-        con = duckdb.connect(str(settings.duckdb_path))
-    frames: dict[str, Any] = {}
-    out: dict[str, dict[str, Any]] = {}
-    try:
-        docs_exist = _documents_exist(con)
-        for spec in suites:
-            name = spec["name"]
-            rel = _relation(spec["query"])
-            if rel is None or not _table_exists(con, *rel):
-                out[name] = {"success": None, "skipped": f"{'.'.join(rel) if rel else spec['query']} does not exist"}
-                continue
-            params = _resolve(spec.get("params") or [], tokens)
-            frames[name] = con.execute(spec["query"], params).df()
-            if spec.get("column_types"):
-                frames[f"{name}_types"] = _types_frame(con, *rel, spec["column_types"])
-    finally:
-        con.close()
-
     context = gx.get_context(mode="ephemeral")
     _quiet_gx(context)
     context.add_data_docs_site(site_name="fiscal", site_config={
@@ -175,17 +154,34 @@ def validate_all(settings, suites: list[dict[str, Any]] | None = None) -> dict[s
         "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
     })
     source = context.data_sources.add_pandas(name="fiscal_duckdb")
-    for spec in suites:
-        name = spec["name"]
-        if name not in frames:
-            continue
-        runs = [(name, frames[name], _expectations(spec, tokens, docs_exist))]
-        if spec.get("column_types"):
-            runs.append((f"{name}_types", frames[f"{name}_types"], [
-                gx.expectations.ExpectColumnValuesToBeInSet(column=col, value_set=[t])
-                for col, t in spec["column_types"].items()]))
-        for suite_name, frame, expectations in runs:
-            out[suite_name] = _run_suite(context, source, suite_name, frame, expectations, spec.get("description"))
+
+    try:
+        con = duckdb.connect(str(settings.duckdb_path), read_only=True)
+    except duckdb.Error:  # this process already holds a read-write connection
+        con = duckdb.connect(str(settings.duckdb_path))
+    out: dict[str, dict[str, Any]] = {}
+    try:
+        docs_exist = _documents_exist(con)
+        # one suite's data in memory at a time: a prefecture's table_cell frame is large
+        for spec in suites:
+            name = spec["name"]
+            rel = _relation(spec["query"])
+            if rel is None or not _table_exists(con, *rel):
+                out[name] = {"success": None, "skipped": f"{'.'.join(rel) if rel else spec['query']} does not exist"}
+                continue
+            params = _resolve(spec.get("params") or [], tokens)
+            frame = con.execute(spec["query"], params).df()
+            out[name] = _run_suite(context, source, name, frame, _expectations(spec, tokens, docs_exist),
+                                   spec.get("description"))
+            del frame
+            if spec.get("column_types"):
+                types = _types_frame(con, *rel, spec["column_types"])
+                out[f"{name}_types"] = _run_suite(context, source, f"{name}_types", types, [
+                    gx.expectations.ExpectColumnValuesToBeInSet(column=col, value_set=[t])
+                    for col, t in spec["column_types"].items()], spec.get("description"))
+                del types
+    finally:
+        con.close()
     index = docs_dir / "index.html"
     ran = [v for v in out.values() if v.get("success") is not None]
     return {
