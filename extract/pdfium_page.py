@@ -12,19 +12,12 @@ pdfplumber`` reads every page with pdfplumber (the reference, and the debugger's
 from __future__ import annotations
 
 import ctypes
-from dataclasses import dataclass
 
 import pypdfium2.raw as c
 
 from .grid import TABLE_SETTINGS
 
 _TOL = 0.01
-
-
-@dataclass
-class _Bbox:
-    bbox: tuple[float, float, float, float]
-    edges: list[dict]
 
 
 def _matrix(obj) -> tuple[float, float, float, float, float, float]:

@@ -84,7 +84,7 @@ def locate_tables(pages: list[PageData], catalog: Catalog, department: str | Non
             caption, grid = split_caption(framed)
             above = [ln for ln in page.lines if prev_bottom - 1 <= ln.top and ln.bottom <= framed.bbox[1] + 1]
             above += caption
-            if gi == 0 and pending and current is not None and pending[0].top >= 0:
+            if gi == 0 and pending:
                 above = pending + above
             pending = []
             meaningful = [ln for ln in above if not _PAGE_FURNITURE.match(compact(ln.text))]
@@ -105,8 +105,6 @@ def locate_tables(pages: list[PageData], catalog: Catalog, department: str | Non
                 current.grids.append(grid)
             else:
                 title = title_line.text if title_line else _guess_title(meaningful)
-                if template is None and title is None and not meaningful and current is None:
-                    title = None
                 m = _TABLE_NO.search(compact(header_text))
                 dept = next((ln.text for ln in meaningful if compact(ln.text).startswith(("部门:", "单位名称:", "编制单位:", "部门名称:"))), None)
                 current = TableInstance(
@@ -147,12 +145,6 @@ def _continues(current: TableInstance, grid: Grid, lines_above: list[Line], grid
     # column layouts may differ (a continuation drawn with its own widths): columns are
     # mapped onto the first grid's by x position
     return True
-
-
-def _same_columns(a: Grid, b: Grid) -> bool:
-    if a.n_cols != b.n_cols:
-        return False
-    return all(abs(x - y) < 6 for x, y in zip(a.xs, b.xs))
 
 
 def _guess_title(lines: list[Line]) -> str | None:
