@@ -383,7 +383,7 @@ def cmd_status(args) -> int:
     cols = [cols[i] for i in keep]
     rows = [tuple((v[:12] if c == "document_id" and v and not full_key else v) for c, v in zip(cols, (r[i] for i in keep)))
             for r in rows]
-    print(format_table(cols, rows))
+    print(format_table(cols, rows, max_width=64 if full_key else 60))
     print(f"\n{len(rows)} row(s)" + ("" if not (args.status or args.department or args.year or args.file)
                                      else " matching the filters"))
     if not args.brief:

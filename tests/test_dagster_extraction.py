@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import types
 from pathlib import Path
 
 import pytest
 
-from dagster_project.defs import assets, stages
+import extract.api
+from dagster_project.defs import assets
 from dagster_project.defs.resources import FiscalResource
 
 FISCAL_VARS = ("FISCAL_HOME", "FISCAL_LANDING_DIR", "FISCAL_EXTRACTED_DIR")
@@ -43,8 +43,8 @@ def extractor(monkeypatch):
                 progress(m)
         return out
 
-    api = types.SimpleNamespace(EXTRACTOR_VERSION="2", extract_many=extract_many)
-    monkeypatch.setattr(stages, "extract_api", lambda: api)
+    monkeypatch.setattr(extract.api, "EXTRACTOR_VERSION", "2")
+    monkeypatch.setattr(extract.api, "extract_many", extract_many)
     return calls
 
 

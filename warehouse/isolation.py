@@ -294,3 +294,65 @@ def _failure(outcome: BuildOutcome, message: str) -> PipelineFailure:
     exc = PipelineFailure(message)
     exc.outcome = outcome  # type: ignore[attr-defined]
     return exc
+
+
+# ----------------------------------------------------------------------------- the table in docs/reliability.md
+
+# Staging models that leave held-back documents' rows out (dbt/macros/not_held_back.sql), and the
+# intermediate model every fact reads current documents from.
+HELD_BACK_FILTERS = ("stg_table_cell", "stg_extracted_table", "stg_narrative_figure", "stg_performance_project",
+                     "stg_performance_indicator", "stg_page_text", "int_current_document")
+
+
+def _filtered_models(manifest: Mapping[str, Any]) -> set[str]:
+    """Models whose rows leave with a held-back document (they read a filtering model)."""
+    nodes = manifest.get("nodes", {})
+    models = {uid: n for uid, n in nodes.items() if n.get("resource_type") == "model"}
+    out = {uid for uid, n in models.items() if n["name"] in HELD_BACK_FILTERS}
+    changed = True
+    while changed:
+        changed = False
+        for uid, n in models.items():
+            if uid not in out and any(d in out for d in n.get("depends_on", {}).get("nodes", [])):
+                out.add(uid)
+                changed = True
+    return out
+
+
+def night_consequences(manifest: Mapping[str, Any]) -> list[dict[str, str]]:
+    """Every dbt data test: its model, severity and what a failure does to the night."""
+    nodes = manifest.get("nodes", {})
+    filtered = _filtered_models(manifest)
+    rows = []
+    for uid, node in sorted(nodes.items(), key=lambda kv: kv[1].get("name", "")):
+        if node.get("resource_type") != "test":
+            continue
+        severity = str(node.get("config", {}).get("severity", "ERROR")).lower()
+        target = nodes.get(node.get("attached_node") or "", {})
+        columns = set(target.get("columns", {}))
+        if severity == "warn":
+            effect = "warn: the night goes on; a WARN check in Dagster, rows in dbt_test__audit"
+        elif target.get("resource_type") == "model" and columns & set(_DOCUMENT_KEYS) and (
+                target.get("unique_id") in filtered  # the rows leave with the document
+                or "held_back" in str(node.get("config", {}).get("where") or "")):  # held-back rows not tested
+            effect = "holds back the documents of the failing rows; the rest is built and published"
+        else:
+            why = "a seed" if target.get("resource_type") == "seed" else "rows that stay when a document is held back"
+            effect = f"pipeline: keeps the last good copy ({why})"
+        rows.append({"test": node.get("name", uid), "model": target.get("name", ""), "severity": severity,
+                     "effect": effect})
+    return rows
+
+
+def markdown_table(manifest: Mapping[str, Any]) -> str:
+    lines = ["| dbt data test | on | severity | when it fails |", "|---|---|---|---|"]
+    for r in night_consequences(manifest):
+        lines.append(f"| `{r['test']}` | {r['model']} | {r['severity']} | {r['effect']} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # python -m warehouse.isolation dbt/target/manifest.json
+    import json
+    import sys
+
+    print(markdown_table(json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))))
