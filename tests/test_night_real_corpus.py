@@ -54,7 +54,7 @@ def test_the_whole_real_corpus_publishes(tmp_path):
     try:
         by_status = dict(con.execute("SELECT status, count(*) FROM dim_document GROUP BY ALL").fetchall())
         print("dim_document by status:", by_status)
-        assert by_status.get("loaded", 0) > 80
+        assert by_status.get("loaded", 0) >= sum(by_status.values()) / 2
         # every document that is not loaded says why, in the registry the operator reads
         assert con.execute("SELECT count(*) FROM dim_document WHERE status <> 'loaded' AND reason IS NULL"
                            ).fetchall() == [(0,)]
@@ -62,8 +62,17 @@ def test_the_whole_real_corpus_publishes(tmp_path):
         for path, tests in held:
             assert tests, path
             assert Path(path).name in summary  # named in the run summary
-        # the facts of the published documents are there, with ids unique over every extracted cell
-        assert con.execute("SELECT count(DISTINCT document_id) FROM fct_fiscal_line").fetchall()[0][0] > 50
+        # every current document with mapped cells is in the facts, unless it was held back
+        missing = con.execute("""
+            SELECT DISTINCT c.document_id FROM raw.table_cell AS c
+              JOIN raw.document_registry AS r USING (document_id)
+             WHERE r.status = 'loaded' AND r.is_current_tables AND c.measure IS NOT NULL
+               AND c.value_kind IS DISTINCT FROM 'text' AND c.table_name <> 'performance_self_assessment'
+            EXCEPT SELECT document_id FROM fct_fiscal_line
+            EXCEPT SELECT document_id FROM dim_document WHERE status = 'held_back'""").fetchall()
+        assert missing == []
+        assert con.execute("SELECT count(DISTINCT document_id) FROM fct_fiscal_line").fetchall()[0][0] > 0
+        # ids unique over every extracted cell, not only the published ones
         total, dup = duplicate_ids(con, "raw.table_cell")
         assert total > 100_000 and dup == 0
     finally:
