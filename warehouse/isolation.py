@@ -34,7 +34,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from warehouse.load import RAW, _exec, _insert_arrow, connect_writer, ensure_schema, qident, qtable
+from warehouse.load import BOOKKEEPING_DDL, RAW, _ensure_table, _exec, _insert_arrow, connect_writer, qident, qtable
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +181,11 @@ def hold_message(test: FailedTest, rows: int | None) -> str:
 def clear_holds(duckdb_path: Path) -> None:
     con = connect_writer(duckdb_path)
     try:
-        ensure_schema(con)
+        # only the hold table (a warehouse loaded before it existed); the rest is the loader's
+        _exec(con, f"CREATE SCHEMA IF NOT EXISTS {qident(RAW)}")
+        existing = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
+                                              "WHERE table_schema = ? AND table_name = ?", [RAW, HOLD_TABLE]).fetchall()}
+        _ensure_table(con, HOLD_TABLE, BOOKKEEPING_DDL[HOLD_TABLE], existing)
         _exec(con, f"DELETE FROM {qtable(HOLD_TABLE)}")
     finally:
         con.close()

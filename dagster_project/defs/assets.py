@@ -449,11 +449,11 @@ def fiscal_dbt_models() -> dg.AssetsDefinition:
                 invocation = dbt.cli(["build"], context=context, raise_on_error=False)
             # A pass's events are kept until we know it is the last one: a model is reported once.
             events[:] = dbt_events(invocation, log_path if fiscal.progress_bars else None)
-            return isolation.BuildOutcome(
-                success=invocation.is_successful(),
-                run_results=invocation.get_artifact("run_results.json"),
-                manifest=invocation.get_artifact("manifest.json"),
-            )
+            try:
+                artifacts = invocation.get_artifact("run_results.json"), invocation.get_artifact("manifest.json")
+            except FileNotFoundError:  # dbt stopped before running anything (a project that does not parse)
+                artifacts = {}, {}
+            return isolation.BuildOutcome(invocation.is_successful(), *artifacts)
 
         def on_hold(new: dict) -> None:
             for doc, tests in new.items():
