@@ -83,11 +83,9 @@ def _pdfplumber_pages(path: Path, numbers: list[int]) -> list[PageData]:
     return pages
 
 
-def read_document(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT) -> dict:
-    """Extract everything from one PDF; returns record lists keyed like ``records.SCHEMAS``.
-
-    Raises :class:`extract.errors.ExtractionError` subclasses for unusable input.
-    """
+def read_pages(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT):
+    """The expensive part: every page's text (cheap pass) and the table pages' lines and
+    grids. Returns ``(cheap_pass, pages)``; raises for unusable input."""
     path = Path(path)
     maybe_truncated = check_bytes(path)
     catalog = load_catalog()
@@ -109,6 +107,18 @@ def read_document(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT) -> dict:
     if rest:
         pages.extend(_pdfplumber_pages(path, rest))
         pages.sort(key=lambda pd: pd.number)
+    return cp, pages
+
+
+def read_document(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT, read=None) -> dict:
+    """Extract everything from one PDF; returns record lists keyed like ``records.SCHEMAS``.
+
+    ``read`` is an already made ``read_pages`` result (the evaluator's cache).
+    Raises :class:`extract.errors.ExtractionError` subclasses for unusable input.
+    """
+    path = Path(path)
+    catalog = load_catalog()
+    cp, pages = read if read is not None else read_pages(path, max_pages=max_pages)
 
     dept_prefixes = ("部门:", "单位名称:", "编制单位:", "部门名称:", "预算单位:")
     dept_lines = [ln.text for p in pages for ln in p.lines if compact(ln.text).startswith(dept_prefixes)]
