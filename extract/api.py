@@ -28,6 +28,7 @@ from .identify import identify
 from .narrative import extract_figures, locate_figures
 from .pdf import MAX_PAGES_DEFAULT, check_bytes, check_text_layer, cheap_pass, sha256_file
 from .performance import read_performance
+from .recognize import is_title_like
 from .records import SCHEMAS
 from .tables import PageData, locate_tables, read_table
 from .text import compact
@@ -43,10 +44,10 @@ def identify_file(path: Path) -> dict:
 
 
 def _is_table_page(info, catalog) -> bool:
+    """Ruled (4+ paths) or printing a line that reads as a table title (extract.recognize)."""
     if info.path_count >= 4:
         return True
-    text = compact(info.text)
-    return any(compact(t) in text for tpl in catalog.tables for t in tpl.titles)
+    return any(is_title_like(ln) for ln in info.text.splitlines() if "表" in ln)
 
 
 def _dedupe(page):
@@ -129,7 +130,7 @@ def read_document(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT, read=None) 
     if ident.doc_kind is None and not has_tables:
         raise errors.NotADisclosure(f"{path.name}: no 决算/预算 wording and no tables in {cp.page_count} pages")
 
-    instances = locate_tables(pages, catalog, ident.department_name)
+    instances = locate_tables(pages, catalog, ident.department_name, ident.doc_kind)
     complete_identity(ident, instances, path.name, cp.text)
     inherit_units(instances)
     projects, indicators = [], []
