@@ -119,12 +119,9 @@ def _weight(term: str) -> float:
 def term_similarity(a: Terms, b: Terms) -> float:
     """Weighted Dice over term multisets: 1.0 when the same terms, lower for each term one
     side has and the other lacks."""
-    from collections import Counter
-
-    ca, cb = Counter(a.terms), Counter(b.terms)
-    common = sum(min(ca[t], cb[t]) * _weight(t) for t in ca)
-    total = sum(n * _weight(t) for t, n in ca.items()) + sum(n * _weight(t) for t, n in cb.items())
-    return 2 * common / total if total else 0.0
+    sa, sb = set(a.terms), set(b.terms)
+    total = sum(_weight(t) for t in sa) + sum(_weight(t) for t in sb)
+    return 2 * sum(_weight(t) for t in sa & sb) / total if total else 0.0
 
 
 @lru_cache(maxsize=None)
@@ -148,6 +145,15 @@ def title_score(norm: str, terms: Terms, template: TableTemplate) -> float:
     return best * (1 - 0.25 * min(1.0, terms.residue / (covered + terms.residue)))
 
 
+def is_heading_title(text: str) -> bool:
+    """A short heading over a table printed without a title (``七、重点项目预算绩效目标情况``):
+    it names a table by a distinctive term (weight 2) though it does not end in 表."""
+    t = compact(text)
+    if not t or len(t) > 30 or t.startswith(("注", "备注", "说明")) or t.endswith(("。", ":", ";")):
+        return False
+    return any(_weight(x) >= 2 for x in title_terms(normalise_title(t)).terms)
+
+
 def is_title_like(text: str) -> bool:
     """A line that reads as a table title: ends in 表 and names at least one title term."""
     t = compact(text)
@@ -157,7 +163,7 @@ def is_title_like(text: str) -> bool:
     if not n.endswith("表"):
         return False
     terms = title_terms(n)
-    return sum(_weight(x) for x in terms.terms) >= 1.0
+    return sum(_weight(x) for x in set(terms.terms)) >= 0.5
 
 
 # ----------------------------------------------------------------------------------------
@@ -181,11 +187,14 @@ def header_facts(paths: list[list[str]], rows: list[list[str]]) -> HeaderFacts:
             if c and not _NUMERIC_HEADER.match(c) and c not in texts:
                 texts.append(c)
     codes: list[str] = []
-    for r in rows[:80]:
+    for i, r in enumerate(rows[:80]):
         cells = [compact(x) for x in r]
-        label = next((x for x in cells if x and not _CODE.match(x) and not _numberish(x)), None)
-        if label and label not in texts:
-            texts.append(label)
+        # row labels: the first of every row, and all of the first rows (forms such as a
+        # 绩效目标表 print their labels inside the body)
+        labels = [x for x in cells if x and len(x) <= 30 and not _CODE.match(x) and not _numberish(x)]
+        for label in labels if i < 40 else labels[:1]:
+            if label not in texts:
+                texts.append(label)
         lead = [x for x in cells[:4] if x.isdigit()]
         # whole codes (2010301) or split over 类|款|项 (201 | 03 | 01)
         if lead and len(lead[0]) in (3, 5, 7) and _CODE.match(lead[0]):
@@ -241,7 +250,10 @@ def header_score(facts: HeaderFacts, template: TableTemplate) -> float:
     for m in template.raw.get("absent_markers", []) or []:
         if _has(facts.texts, m):
             coverage -= 0.5
-    cls = 0.0
+    # structure counts where the template has one (codes, two sides) or the table
+    # contradicts it; the score is relative to what the template can show, so a form
+    # (绩效目标表) is named by its labels alone
+    cls = None
     if template.classification in ("functional", "economic"):
         if facts.classification == template.classification:
             cls = 1.0
@@ -249,14 +261,15 @@ def header_score(facts: HeaderFacts, template: TableTemplate) -> float:
             cls = -1.0
     elif facts.classification != "none" and template.layout not in ("labelled", "form"):
         cls = -1.0
-    layout = 0.0
+    layout = None
     if template.layout == "two_sided":
         layout = 1.0 if facts.two_sided else -1.0
     elif facts.two_sided:
         layout = -1.0
     elif template.layout == "single_row" and facts.data_rows > 12:
         layout = -0.5
-    return 0.5 * coverage + 0.25 * cls + 0.25 * layout
+    parts = [(0.5, coverage)] + [(0.25, x) for x in (cls, layout) if x is not None]
+    return sum(w * x for w, x in parts) / sum(w for w, _ in parts)
 
 
 # ----------------------------------------------------------------------------------------
@@ -272,10 +285,10 @@ def recognise(title: str | None, paths: list[list[str]], rows: list[list[str]], 
     kind = terms.kind or (None if not title else _kind_of_words(compact(title)))
     want_kind = kind or doc_kind
     facts = header_facts(paths, rows)
-    has_title = sum(_weight(x) for x in terms.terms) >= 1.0
+    has_title = sum(_weight(x) for x in set(terms.terms)) >= 0.5
     scored = []
     for t in catalog.tables:
-        if want_kind and t.kind != want_kind:
+        if want_kind and t.kind not in (want_kind, "any"):
             continue
         ts = title_score(norm, terms, t) if has_title else 0.0
         hs = header_score(facts, t)
@@ -286,7 +299,9 @@ def recognise(title: str | None, paths: list[list[str]], rows: list[list[str]], 
     if not scored:
         return Recognition(None, None, 0.0, False, norm or None, kind, cands)
     total, ts, hs, best = scored[0]
-    accepted = (has_title and ts >= TITLE_ACCEPT and total >= 0.5) or (hs >= HEADER_ACCEPT)
+    # a title names the table unless the header contradicts it (codes of the other
+    # classification, one side where two are expected …); without one the header must
+    accepted = (has_title and ts >= TITLE_ACCEPT and hs >= -0.2) or (hs >= HEADER_ACCEPT)
     if not accepted:
         return Recognition(None, None, round(total, 3), False, norm or None, kind, cands)
     if len(scored) > 1 and total - scored[1][0] < MARGIN:
@@ -301,6 +316,6 @@ def recognise(title: str | None, paths: list[list[str]], rows: list[list[str]], 
 def _kind_of_words(t: str) -> str | None:
     if "决算" in t:
         return "final"
-    if re.search(r"预算(?:总|明细|情况)?表$", t):
+    if re.search(r"预算(?:总|明细|情况)?表(?:[(（][^()（）]*[)）])?$", t):
         return "budget"
     return None

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from .catalog import CATALOG_DIR, Catalog, TableTemplate, strip_ordinal
 from .grid import Grid, Line, split_caption
-from .recognize import Recognition, is_title_like, normalise_title, recognise
+from .recognize import Recognition, is_heading_title, is_title_like, normalise_title, recognise
 from .text import compact
 from .values import find_unit, parse_value, unit_factor
 
@@ -148,6 +148,10 @@ def _find_title(lines: list[Line]) -> Line | None:
             joined = ln.text + lines[i + 1].text
             if is_title_like(joined) and len(compact(lines[i + 1].text)) <= 12:
                 return Line(joined, ln.x0, ln.top, lines[i + 1].x1, lines[i + 1].bottom)
+    # no title: a section heading right above a table in the narrative names it
+    for ln in lines[-3:][::-1]:
+        if is_heading_title(ln.text):
+            return ln
     return None
 
 
