@@ -117,11 +117,11 @@ def _weight(term: str) -> float:
 
 
 def term_similarity(a: Terms, b: Terms) -> float:
-    """Weighted Dice over term multisets: 1.0 when the same terms, lower for each term one
-    side has and the other lacks."""
+    """Weighted Jaccard over term sets: 1.0 when the same terms, lower for each term one
+    side has and the other lacks (收支总表 vs 财政拨款收支总表: 2.5 / 4)."""
     sa, sb = set(a.terms), set(b.terms)
-    total = sum(_weight(t) for t in sa) + sum(_weight(t) for t in sb)
-    return 2 * sum(_weight(t) for t in sa & sb) / total if total else 0.0
+    union = sum(_weight(t) for t in sa | sb)
+    return sum(_weight(t) for t in sa & sb) / union if union else 0.0
 
 
 @lru_cache(maxsize=None)
@@ -204,12 +204,13 @@ def header_facts(paths: list[list[str]], rows: list[list[str]]) -> HeaderFacts:
     cls = "none"
     if codes and max(fun, eco) >= 0.8 * len(codes):
         cls = "functional" if fun >= eco else "economic"
+    # two-sided: a 收入 group of columns and a 支出 group side by side, with no 科目 code
+    # column (a fund table's 本年收入 | 本年支出 columns share one coded row)
     tops = [compact(p[0]) for p in paths if p]
-    income_top = any(t.endswith(("收入", "收入合计")) or t in ("收入", "财政拨款收入", "本年收入") for t in tops)
-    spend_top = any(t.endswith("支出") or t in ("支出", "财政拨款支出", "本年支出") for t in tops)
-    label_cols = sum(1 for p in paths if p and compact(p[-1]) in ("项目", "项目名称", "科目名称", "收入项目", "支出项目"))
-    two_sided = (income_top and spend_top and label_cols >= 2) or label_cols >= 2 and any(
-        t.startswith("收入") for t in tops) and any(t.startswith("支出") for t in tops)
+    income_top = any(t.startswith("收入") or t in ("本年收入", "财政拨款收入") for t in tops)
+    spend_top = any(t.startswith("支出") or t in ("本年支出", "财政拨款支出") for t in tops)
+    coded = any(("编码" in c or "代码" in c or c in ("类", "款", "项")) for p in paths for c in p[:3])
+    two_sided = income_top and spend_top and not coded
     return HeaderFacts(texts, cls, bool(two_sided), len(rows))
 
 
@@ -292,7 +293,7 @@ def recognise(title: str | None, paths: list[list[str]], rows: list[list[str]], 
             continue
         ts = title_score(norm, terms, t) if has_title else 0.0
         hs = header_score(facts, t)
-        total = 0.6 * ts + 0.4 * hs if has_title else hs
+        total = 0.65 * ts + 0.35 * hs if has_title else hs
         scored.append((total, ts, hs, t))
     scored.sort(key=lambda s: -s[0])
     cands = [(s[3].id, round(s[0], 3)) for s in scored[:3]]
