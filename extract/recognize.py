@@ -173,6 +173,7 @@ def is_title_like(text: str) -> bool:
 @dataclass
 class HeaderFacts:
     texts: list[str]  # header components and row labels, normalised
+    labels: list[str]  # header components only (no 栏次 numbers, no overlong data)
     classification: str  # functional | economic | none (from the codes the rows carry)
     two_sided: bool
     data_rows: int
@@ -186,6 +187,9 @@ def header_facts(paths: list[list[str]], rows: list[list[str]]) -> HeaderFacts:
             c = compact(c)
             if c and not _NUMERIC_HEADER.match(c) and c not in texts:
                 texts.append(c)
+    # the top header row is header whatever the rows below are (a table of names only has
+    # no data row to stop the header at)
+    labels = list(dict.fromkeys(compact(p[0]) for p in paths if p and not _NUMERIC_HEADER.match(compact(p[0]))))
     codes: list[str] = []
     for i, r in enumerate(rows[:80]):
         cells = [compact(x) for x in r]
@@ -211,7 +215,7 @@ def header_facts(paths: list[list[str]], rows: list[list[str]]) -> HeaderFacts:
     spend_top = any(t.startswith("支出") or t in ("本年支出", "财政拨款支出") for t in tops)
     coded = any(("编码" in c or "代码" in c or c in ("类", "款", "项")) for p in paths for c in p[:3])
     two_sided = income_top and spend_top and not coded
-    return HeaderFacts(texts, cls, bool(two_sided), len(rows))
+    return HeaderFacts(texts, labels, cls, bool(two_sided), len(rows))
 
 
 def _numberish(x: str) -> bool:
@@ -246,7 +250,11 @@ def header_score(facts: HeaderFacts, template: TableTemplate) -> float:
     terms = _header_terms(id(load_catalog()), template.id)
     total = sum(w for _, w in terms)
     found = sum(w for term, w in terms if _has(facts.texts, term))
-    coverage = found / total if total else 0.0
+    recall = found / total if total else 0.0
+    # and how much of the printed header the template explains
+    explained = [c for c in facts.labels if any(t in c or (len(c) >= 2 and c in t) for t, _ in terms)]
+    precision = len(explained) / len(facts.labels) if facts.labels else 0.0
+    coverage = 0.5 * recall + 0.5 * precision
     # markers the table must not print (a 三公 table has no 科目 codes)
     for m in template.raw.get("absent_markers", []) or []:
         if _has(facts.texts, m):
