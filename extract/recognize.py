@@ -195,8 +195,8 @@ def header_facts(paths: list[list[str]], rows: list[list[str]]) -> HeaderFacts:
         cells = [compact(x) for x in r]
         # row labels: the first of every row, and all of the first rows (forms such as a
         # 绩效目标表 print their labels inside the body)
-        labels = [x for x in cells if x and len(x) <= 30 and not _CODE.match(x) and not _numberish(x)]
-        for label in labels if i < 40 else labels[:1]:
+        row_labels = [x for x in cells if x and len(x) <= 30 and not _CODE.match(x) and not _numberish(x)]
+        for label in row_labels if i < 40 else row_labels[:1]:
             if label not in texts:
                 texts.append(label)
         lead = [x for x in cells[:4] if x.isdigit()]
