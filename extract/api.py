@@ -257,6 +257,16 @@ def _document_row(doc_id: str, path: Path, rel: str, cp, ident, status: str, err
     }
 
 
+def _recognition_fields(rec) -> dict:
+    return {
+        "recognised_by": rec.by if rec else None,
+        "recognition_score": rec.score if rec else None,
+        "is_ambiguous": bool(rec.ambiguous) if rec else False,
+        "normalised_title": rec.normalised_title if rec else None,
+        "recognition_candidates": json.dumps(rec.candidates, ensure_ascii=False) if rec else "[]",
+    }
+
+
 def records_for(doc_id: str, path: Path, rel: str, result: dict, seconds: float) -> dict[str, list[dict]]:
     ident, cp = result["identity"], result["cheap"]
     out: dict[str, list[dict]] = {k: [] for k in SCHEMAS}
@@ -277,6 +287,7 @@ def records_for(doc_id: str, path: Path, rel: str, result: dict, seconds: float)
             "is_empty": inst.is_empty,
             "empty_sentence": inst.empty_sentence,
             "project_name": inst.project_name,
+            **_recognition_fields(inst.recognition),
         })
         for c in inst.cells:
             out["table_cell"].append({"document_id": doc_id, **c})

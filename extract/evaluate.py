@@ -106,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--leave-out", help="--real: skip files whose path contains this")
     ap.add_argument("--unrecognised", type=int, default=20,
                     help="--real: list this many unrecognised normalised titles")
+    ap.add_argument("--blind", help="--real: also survey this folder (e.g. 006_苏州) with the catalog's titles "
+                    "that only it prints removed, and print both figures (generalisation check)")
     ap.add_argument("--cache", type=Path,
                     help="--real: keep each file's page geometry here (delete it after changing page reading)")
     args = ap.parse_args(argv)
@@ -132,6 +134,15 @@ def _main_real(args) -> int:
 
     docs = [d for r in args.root for d in survey(r, cache=args.cache, only=args.only, exclude=args.leave_out)]
     print(report(docs))
+    if args.blind:
+        from .survey import blind_to, restore_catalog
+
+        dropped = blind_to(docs, args.blind)
+        blind = [d for r in args.root for d in survey(r, cache=args.cache, only=args.blind)]
+        restore_catalog()
+        print(f"-- {args.blind} with the catalog blind to it ({len(dropped)} title aliases only it prints "
+              f"removed: {', '.join(dropped)})")
+        print(report(blind, label=f"{args.blind} (blind)").split("\n-- per folder")[0])
     rows = unrecognised_titles(docs)
     if rows and args.unrecognised:
         print(f"-- unrecognised tables by normalised title ({len(rows)} titles)")

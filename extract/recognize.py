@@ -299,6 +299,8 @@ def recognise(title: str | None, paths: list[list[str]], rows: list[list[str]], 
     for t in catalog.tables:
         if want_kind and t.kind not in (want_kind, "any"):
             continue
+        if t.classification in ("functional", "economic") and facts.classification not in ("none", t.classification):
+            continue  # the codes it prints say otherwise: 经济分类 rows are no 功能分类 table
         ts = title_score(norm, terms, t) if has_title else 0.0
         hs = header_score(facts, t)
         total = 0.65 * ts + 0.35 * hs if has_title else hs

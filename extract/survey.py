@@ -155,10 +155,10 @@ def _row(name: str, docs: list[DocStat]) -> str:
             f"{header:6d} {unrec:6d} {amb:5d} {ident:6d} {ishare}")
 
 
-def report(docs: list[DocStat]) -> str:
+def report(docs: list[DocStat], label: str = "ALL") -> str:
     head = (f"{'group':40s} {'docs':>4s} {'!rd':>4s} {'tables':>6s} {'recog':>6s} {'share':>6s} "
             f"{'header':>6s} {'unrec':>6s} {'ambig':>5s} {'ident':>6s} {'holds':>6s}")
-    lines = [head, _row("ALL", docs)]
+    lines = [head, _row(label, docs)]
     for key, label in ((lambda d: d.folder, "folder"), (lambda d: d.producer, "producer")):
         groups: dict[str, list[DocStat]] = defaultdict(list)
         for d in docs:
@@ -189,3 +189,31 @@ def unrecognised_titles(docs: list[DocStat]) -> list[dict]:
     for g in out:
         g["documents"] = len(g["documents"])
     return out
+
+
+def blind_to(docs: list[DocStat], folder: str) -> list[str]:
+    """Generalisation check: drop from the (cached) catalog every title alias that only
+    ``folder`` prints (its normalised form is printed there and in no other folder), as
+    if the catalog had been written without ever seeing that city. Returns the dropped
+    aliases. Call :func:`restore_catalog` afterwards."""
+    from .catalog import load_catalog
+    from .recognize import _template_terms, normalise_title
+
+    here = {t.title for d in docs if folder in d.path for t in d.tables if t.title}
+    elsewhere = {t.title for d in docs if folder not in d.path for t in d.tables if t.title}
+    only_here = here - elsewhere
+    dropped = []
+    for tpl in load_catalog().tables:
+        keep = [a for a in tpl.titles if normalise_title(a) not in only_here]
+        dropped += [a for a in tpl.titles if a not in keep]
+        tpl.titles = keep
+    _template_terms.cache_clear()
+    return dropped
+
+
+def restore_catalog() -> None:
+    from .catalog import load_catalog
+    from .recognize import _template_terms
+
+    load_catalog.cache_clear()
+    _template_terms.cache_clear()
