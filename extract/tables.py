@@ -175,7 +175,12 @@ def _continues(current: TableInstance, grid: Grid, lines_above: list[Line], grid
         rec = current.recognition
         same = rec is not None and rec.normalised_title and \
             normalise_title(title.text, department) == rec.normalised_title
-        return bool(same) and grid.n_cols == current.grids[0].n_cols
+        # and reprints the same header row; one form per project (绩效自评表, 绩效目标表)
+        # repeats its title but not its first row (项目名称 | <the project>)
+        first = current.grids[0]
+        return bool(same) and grid.n_cols == first.n_cols and grid.n_rows > 0 and first.n_rows > 0 and \
+            [compact(t) for t in grid.row_texts(0)] == [compact(t) for t in first.row_texts(0)] and \
+            (current.template is None or current.template.layout not in ("performance", "form"))
     if any(compact(ln.text).endswith("表") for ln in lines_above):
         return False
     # column layouts may differ (a continuation drawn with its own widths): columns are
