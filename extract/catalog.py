@@ -13,7 +13,8 @@ import yaml
 from .text import compact
 
 CATALOG_DIR = Path(__file__).with_name("catalog")
-_ORDINAL = re.compile(r"^(?:第?[一二三四五六七八九十]+[、.．部分]+|[（(][一二三四五六七八九十\d]+[)）]|\d+[、.．])")
+# 一、 / 第一部分 / （一） / 1. ; "部分" as a word, so 二、部门… keeps its 部
+_ORDINAL = re.compile(r"^(?:第?[一二三四五六七八九十]+(?:[、.．]|部分)+|[（(][一二三四五六七八九十\d]+[)）]|\d+[、.．])")
 _YEAR_PREFIX = re.compile(r"^.*\d{4}年度?(?:部门)?$")
 
 
@@ -112,6 +113,13 @@ def title_rules() -> dict:
 
 def strip_ordinal(text: str) -> str:
     return _ORDINAL.sub("", text, count=1)
+
+
+@lru_cache(maxsize=1)
+def functional_class_codes() -> dict[str, str]:
+    """Compacted 类 name → 3-digit 功能分类 code (every name a code has had)."""
+    with open(CATALOG_DIR / "functional_classes.csv", encoding="utf-8") as fh:
+        return {compact(r["name"]): r["code"] for r in csv.DictReader(fh)}
 
 
 @lru_cache(maxsize=1)

@@ -6,13 +6,11 @@ Output: :class:`TableInstance` objects whose ``cells`` are records of
 """
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import lru_cache
 
-from .catalog import CATALOG_DIR, Catalog, TableTemplate, strip_ordinal
+from .catalog import Catalog, TableTemplate, functional_class_codes, strip_ordinal
 from .grid import Grid, Line, split_caption
 from .recognize import Recognition, is_heading_title, is_title_like, normalise_title, recognise
 from .text import compact
@@ -69,12 +67,6 @@ class TableInstance:
     @property
     def last_page(self) -> int:
         return self.grids[-1].page
-
-
-@lru_cache(maxsize=1)
-def functional_class_codes() -> dict[str, str]:
-    with open(CATALOG_DIR / "functional_classes.csv", encoding="utf-8") as fh:
-        return {compact(r["name"]): r["code"] for r in csv.DictReader(fh)}
 
 
 # ----------------------------------------------------------------------------------------

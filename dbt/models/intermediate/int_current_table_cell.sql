@@ -1,7 +1,7 @@
 -- Table cells of the documents that currently provide their disclosure's tables, with the
 -- document's attributes; one row per printed cell.
 select
-    md5(concat_ws('|', c.document_id, c.table_seq, c.row_index, c.col_index)) as fiscal_line_id,
+    {{ fiscal_line_id('c') }} as fiscal_line_id,
     c.document_id,
     d.disclosure_id,
     d.department_id,

@@ -14,3 +14,4 @@ select
     empty_sentence,
     project_name
 from {{ source('raw', 'extracted_table') }}
+where {{ not_held_back() }}
