@@ -19,7 +19,6 @@ from decimal import Decimal
 from pathlib import Path
 
 from .api import read_document
-from .tables import GENERIC_MEASURE
 
 Key = tuple
 
@@ -48,8 +47,8 @@ def extracted_cells(result: dict) -> dict[Key, tuple[Decimal | None, dict]]:
         if inst.template.layout == "performance":
             perf += 1
         for c in inst.cells:
-            if c["measure"] is None or c["measure"].startswith(GENERIC_MEASURE):
-                continue  # only catalog measures are in the truth
+            if c["measure"] is None:
+                continue
             row_key = f"{perf}:{c['row_key']}" if inst.template.layout == "performance" else c["row_key"]
             phase = c["phase"] or "" if inst.template.id == "three_public" else ""
             out.setdefault((inst.table_name, row_key, c["measure"], phase), (c["amount"], c))

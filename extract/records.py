@@ -47,7 +47,7 @@ EXTRACTED_TABLE = pa.schema(
     [
         ("document_id", pa.string()),
         ("table_seq", pa.int32()),  # order of the table in the document, 1-based
-        ("table_name", pa.string()),  # catalog id, or 'unrecognised:<normalised title>' ('unrecognised:无标题')
+        ("table_name", pa.string()),  # catalog id, or 'unmapped' (fct_fiscal_line: 'unrecognised:<normalised_title>')
         ("is_mapped", pa.bool_()),  # a catalog template names it
         ("printed_number", pa.string()),  # 公开NN表 as printed, if any
         ("printed_title", pa.string()),
@@ -83,7 +83,7 @@ TABLE_CELL = pa.schema(
         ("parent_code", pa.string()),
         ("line_name", pa.string()),  # printed row label, normalised, ordinal prefix kept
         ("row_number", pa.int32()),  # 行次 as printed, if any
-        ("measure", pa.string()),  # canonical measure (measures.csv), or 'header:<header path>' for a column no catalog alias names
+        ("measure", pa.string()),  # canonical measure (measures.csv) or NULL (fct_fiscal_line: 'header:<header path>')
         ("phase", pa.string()),  # budget | final | initial_budget | adjusted_budget
         ("header_path", pa.string()),  # printed header texts joined with '/'
         ("value_text", pa.string()),  # the cell text exactly as extracted (normalised)

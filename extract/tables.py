@@ -22,7 +22,6 @@ _CODE_PART = re.compile(r"^\d{2,3}$")
 _INT = re.compile(r"^\d{1,3}$")
 _AMOUNTISH = re.compile(r"^\(?[-−]?[\d,]+\.\d+\)?%?$")
 _EMPTY_SENTENCE = re.compile(r"没有|不涉及|无数据|为空表|(?:无|未安排).{0,30}(?:预算|拨款|收入|支出|经费)")
-_NUMERIC_LABEL = re.compile(r"^[\d*#\-—]+$")  # 栏次 numbers and ** under a header
 _PAGE_FURNITURE = re.compile(r"^(?:第?\s*\d+\s*页(?:共\s*\d+\s*页)?|-\s*\d+\s*-|\d+|\d+/\d+)$")
 
 
@@ -54,11 +53,8 @@ class TableInstance:
 
     @property
     def table_name(self) -> str:
-        """The catalog id, or ``unrecognised:<normalised title>`` (``unrecognised:无标题``)."""
-        if self.template:
-            return self.template.id
-        title = self.recognition.normalised_title if self.recognition else None
-        return f"unrecognised:{title or '无标题'}"
+        """The catalog id, or ``unmapped`` (dbt names it ``unrecognised:<normalised title>``)."""
+        return self.template.id if self.template else "unmapped"
 
     @property
     def first_page(self) -> int:
@@ -650,7 +646,6 @@ def read_table(inst: TableInstance) -> None:
         if reader is None:
             return  # performance tables are read by extract.performance
         reader(inst)
-    name_unmapped_measures(inst)
     numeric = [c for c in inst.cells if c["amount"] is not None]
     inst.is_empty = inst.template is not None and not numeric
     if inst.template is not None and inst.template.empty_sentence:
@@ -658,9 +653,6 @@ def read_table(inst: TableInstance) -> None:
             if _EMPTY_SENTENCE.search(compact(line)):
                 inst.empty_sentence = compact(line)
                 break
-
-
-GENERIC_MEASURE = "header:"  # + the normalised header path: a column no catalog entry names
 
 
 def _code_columns_declared(inst: TableInstance) -> bool:
@@ -671,7 +663,8 @@ def _code_columns_declared(inst: TableInstance) -> bool:
 
 def read_generic(inst: TableInstance) -> None:
     """A table no template names (or a form such as a 绩效目标表): rows keyed by their 科目
-    code or label, every amount kept with its header path as the measure."""
+    code or label; every amount kept with its header path (its measure is NULL in the
+    records; dbt names it ``header:<header path>`` in fct_fiscal_line)."""
     read_coded(inst)
     for c in inst.cells:
         if c["subject_code"] and not c["classification"]:
@@ -679,11 +672,3 @@ def read_generic(inst: TableInstance) -> None:
                 "economic" if c["subject_code"][0] in "35" else None)
 
 
-def name_unmapped_measures(inst: TableInstance) -> None:
-    """No number lost: an amount whose column no catalog alias names gets the measure
-    ``header:<header path>`` (or ``header:列<n>`` without a header), so it reaches
-    fct_fiscal_line and a later catalog alias can name it."""
-    for c in inst.cells:
-        if c["measure"] is None and c["value_kind"] != "text":
-            path = "/".join(p for p in (c["header_path"] or "").split("/") if p and not _NUMERIC_LABEL.match(p))
-            c["measure"] = GENERIC_MEASURE + (path or f"列{c['col_index'] + 1}")

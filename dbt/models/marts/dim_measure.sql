@@ -10,9 +10,9 @@ select
 from {{ ref('measures') }}
 union all
 select distinct
-    measure,
-    substr(measure, length('header:') + 1)          as label_zh,
+    header_measure                                  as measure,
+    substr(header_measure, length('header:') + 1)   as label_zh,
     'unknown'                                       as direction,
     'Column not named by the catalog; its printed header path' as description
 from {{ ref('int_current_table_cell') }}
-where measure like 'header:%'
+where header_measure is not null
