@@ -29,6 +29,7 @@ from .narrative import extract_figures, locate_figures
 from .pdf import MAX_PAGES_DEFAULT, check_bytes, check_text_layer, cheap_pass, sha256_file
 from .performance import read_performance
 from .recognize import is_title_like
+from .toc import listed_tables
 from .records import SCHEMAS
 from .tables import PageData, locate_tables, read_table
 from .text import compact
@@ -144,6 +145,7 @@ def read_document(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT, read=None) 
     if ident.doc_kind is None and not any(i.template for i in instances):
         raise errors.NotADisclosure(f"{path.name}: no 决算/预算 wording and no known disclosure table")
 
+    listed = listed_tables(cp.pages, instances, doc_kind=ident.doc_kind, department=ident.department_name)
     figures = extract_figures(cp.pages, ident.fiscal_year, {p.number for p in pages if p.grids})
     resolve_subjects(figures, instances)
     locate_figures(path, figures)
@@ -154,6 +156,7 @@ def read_document(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT, read=None) 
         "projects": projects,
         "indicators": indicators,
         "figures": figures,
+        "listed": listed,
     }
 
 
@@ -298,6 +301,8 @@ def records_for(doc_id: str, path: Path, rel: str, result: dict, seconds: float)
         out["performance_project"].append({"document_id": doc_id, **p})
     for i in result["indicators"]:
         out["performance_indicator"].append({"document_id": doc_id, **i})
+    for row in result.get("listed", []):
+        out["listed_table"].append({"document_id": doc_id, **row})
     for seq, f in enumerate(result["figures"], 1):
         out["narrative_figure"].append({"document_id": doc_id, "figure_seq": seq, **f})
     for p in cp.pages:

@@ -330,3 +330,20 @@ def _kind_of_words(t: str) -> str | None:
     if re.search(r"预算(?:总|明细|情况)?表(?:[(（][^()（）]*[)）])?$", t):
         return "budget"
     return None
+
+
+def name_by_title(title: str, *, doc_kind: str | None = None, department: str | None = None,
+                  catalog: Catalog | None = None) -> tuple[TableTemplate | None, float, bool]:
+    """(template, score, ambiguous) for a title alone, as a 目录 lists it: no header to
+    confirm it, so the title must reach TITLE_ACCEPT and beat the runner-up by MARGIN."""
+    catalog = catalog or load_catalog()
+    norm = normalise_title(title, department)
+    terms = title_terms(norm)
+    kind = terms.kind or _kind_of_words(compact(title)) or doc_kind
+    scored = sorted(((title_score(norm, terms, t), t) for t in catalog.tables
+                     if not kind or t.kind in (kind, "any")), key=lambda s: -s[0])
+    if not scored or scored[0][0] < TITLE_ACCEPT:
+        return None, round(scored[0][0], 3) if scored else 0.0, False
+    if len(scored) > 1 and scored[0][0] - scored[1][0] < MARGIN:
+        return None, round(scored[0][0], 3), True
+    return scored[0][1], round(scored[0][0], 3), False

@@ -98,6 +98,24 @@ TABLE_CELL = pa.schema(
     ]
 )
 
+# Tables the document says it contains (its 目录), named by title alone (extract.toc), and
+# whether a table of that name was found: what completeness rules read.
+LISTED_TABLE = pa.schema(
+    [
+        ("document_id", pa.string()),
+        ("list_seq", pa.int32()),  # order in the 目录, 1-based
+        ("source", pa.string()),  # toc (the document's 目录)
+        ("printed_title", pa.string()),  # as listed, without ordinal leaders and page number
+        ("normalised_title", pa.string()),
+        ("table_name", pa.string()),  # catalog id named by the title, NULL when none or ambiguous
+        ("title_score", pa.float64()),
+        ("is_ambiguous", pa.bool_()),
+        ("is_found", pa.bool_()),  # a table of that name (or that normalised title) was extracted
+        ("found_table_seq", pa.int32()),  # the first such table (extracted_table.table_seq)
+        ("page", pa.int32()),  # page of the 目录
+    ]
+)
+
 # Figures stated in the narrative (情况说明), each with the sentence it came from.
 NARRATIVE_FIGURE = pa.schema(
     [
@@ -162,6 +180,7 @@ SCHEMAS: dict[str, pa.Schema] = {
     "document": DOCUMENT,
     "extracted_table": EXTRACTED_TABLE,
     "table_cell": TABLE_CELL,
+    "listed_table": LISTED_TABLE,
     "narrative_figure": NARRATIVE_FIGURE,
     "performance_project": PERFORMANCE_PROJECT,
     "performance_indicator": PERFORMANCE_INDICATOR,

@@ -7,8 +7,9 @@ found and named, how, and whether their within-table identities hold.
 Per folder (the first two levels under the root) and per producer family it prints:
 documents read (and not read, with the reason code), tables found, recognised (named by
 the catalog), of which by header only, unrecognised, ambiguous (two templates scored
-alike, left unnamed), and the share of within-table identities that hold (every 类/款
-equals the sum of its 款/项 in the same column, within the rounding allowance).
+alike, left unnamed), the share of within-table identities that hold (every 类/款
+equals the sum of its 款/项 in the same column, within the rounding allowance), how many
+tables the documents' 目录 list and how many of those were not found (!fnd).
 
 :func:`unrecognised_titles` is the operator's list: unrecognised tables grouped by their
 normalised title, with counts and an example (file, page), so that naming them is a
@@ -51,6 +52,8 @@ class DocStat:
     status: str  # read | error code
     doc_kind: str | None = None
     tables: list[TableStat] = field(default_factory=list)
+    listed: int = 0  # tables its 目录 lists
+    listed_missing: list[str] = field(default_factory=list)  # listed, no such table extracted
 
 
 def producer_family(producer: str | None) -> str:
@@ -127,6 +130,8 @@ def survey_document(pdf: Path, root: Path, cache: Path | None = None) -> DocStat
     cp = result["cheap"]
     doc = DocStat(str(rel), folder, producer_family(cp.producer), "read", result["identity"].doc_kind)
     doc.tables = [table_stat(i) for i in result["instances"]]
+    doc.listed = len(result.get("listed", []))
+    doc.listed_missing = [row["printed_title"] for row in result.get("listed", []) if not row["is_found"]]
     return doc
 
 
@@ -151,13 +156,15 @@ def _row(name: str, docs: list[DocStat]) -> str:
     held = sum(t.identities_held for t in tables)
     share = f"{rec / len(tables):6.1%}" if tables else "     -"
     ishare = f"{held / ident:6.1%}" if ident else "     -"
+    listed = sum(d.listed for d in read)
+    missing = sum(len(d.listed_missing) for d in read)
     return (f"{name[:40]:40s} {len(read):4d} {len(docs) - len(read):4d} {len(tables):6d} {rec:6d} {share} "
-            f"{header:6d} {unrec:6d} {amb:5d} {ident:6d} {ishare}")
+            f"{header:6d} {unrec:6d} {amb:5d} {ident:6d} {ishare} {listed:6d} {missing:5d}")
 
 
 def report(docs: list[DocStat], label: str = "ALL") -> str:
     head = (f"{'group':40s} {'docs':>4s} {'!rd':>4s} {'tables':>6s} {'recog':>6s} {'share':>6s} "
-            f"{'header':>6s} {'unrec':>6s} {'ambig':>5s} {'ident':>6s} {'holds':>6s}")
+            f"{'header':>6s} {'unrec':>6s} {'ambig':>5s} {'ident':>6s} {'holds':>6s} {'listed':>6s} {'!fnd':>5s}")
     lines = [head, _row(label, docs)]
     for key, label in ((lambda d: d.folder, "folder"), (lambda d: d.producer, "producer")):
         groups: dict[str, list[DocStat]] = defaultdict(list)

@@ -34,7 +34,7 @@ select
     -- without 栏次 numbers ('header:列N' without a header); NULL when the catalog names it
     case when c.measure is null then 'header:' || coalesce(
         nullif(array_to_string(list_filter(string_split(coalesce(c.header_path, ''), '/'),
-                                           x -> x <> '' and not regexp_full_match(x, '[0-9*#—-]+')), '/'), ''),
+                                           lambda x: x <> '' and not regexp_full_match(x, '[0-9*#—-]+')), '/'), ''),
         '列' || cast(c.col_index + 1 as varchar)) end as header_measure,
     c.phase,
     c.header_path,
