@@ -112,6 +112,7 @@ LISTED_TABLE = pa.schema(
         ("is_ambiguous", pa.bool_()),
         ("is_found", pa.bool_()),  # a table of that name (or that normalised title) was extracted
         ("found_table_seq", pa.int32()),  # the first such table (extracted_table.table_seq)
+        ("printed_page", pa.int32()),  # first page outside the 目录 printing that title, NULL when none
         ("page", pa.int32()),  # page of the 目录
     ]
 )

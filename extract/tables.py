@@ -168,7 +168,7 @@ def _continues(current: TableInstance, grid: Grid, lines_above: list[Line], grid
         first = current.grids[0]
         return bool(same) and grid.n_cols == first.n_cols and grid.n_rows > 0 and first.n_rows > 0 and \
             [compact(t) for t in grid.row_texts(0)] == [compact(t) for t in first.row_texts(0)] and \
-            (current.template is None or current.template.layout not in ("performance", "form"))
+            (current.template is None or current.template.layout != "performance")
     if any(compact(ln.text).endswith("表") for ln in lines_above):
         return False
     # column layouts may differ (a continuation drawn with its own widths): columns are

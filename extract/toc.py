@@ -1,10 +1,12 @@
 """The tables a disclosure says it contains: the lines of its 目录 (table of contents) that
 read as table titles, each named by title alone and matched with the tables found.
 
-Completeness can then come from the document itself: a table listed and printed but not
-extracted is an extraction problem (operator); listed and found nowhere in the pages is the
-department's omission (a finding); not listed and not in the document's template family is
-neither.  Records: ``records.LISTED_TABLE``.
+Completeness can then come from the document itself: a table listed and printed
+(``printed_page``) but not extracted (``is_found`` false) is an extraction problem for the
+operator; listed and printed nowhere is the department's omission (a finding), unless the
+document is the narrative half of a split disclosure (``document.part = 'narrative'``);
+not listed (and not in the document's template family) is neither.
+Records: ``records.LISTED_TABLE``.
 """
 from __future__ import annotations
 
@@ -35,7 +37,16 @@ def listed_tables(cheap_pages, instances, *, doc_kind: str | None = None,
         rec = inst.recognition
         if rec and rec.normalised_title:
             titles_found.setdefault(rec.normalised_title, []).append(inst.seq)
-    for page in toc_pages(cheap_pages):
+    tocs = toc_pages(cheap_pages)
+    toc_numbers = {p.number for p in tocs}
+    printed: dict[str, int] = {}  # normalised title → first page (outside the 目录) printing it
+    for page in cheap_pages:
+        if page.number in toc_numbers:
+            continue
+        for ln in page.text.splitlines():
+            if "表" in ln and is_title_like(ln):
+                printed.setdefault(normalise_title(ln, department), page.number)
+    for page in tocs:
         lines = page.text.splitlines()
         start = next(i for i, ln in enumerate(lines) if _TOC.match(compact(ln)))
         for ln in lines[start + 1:]:
@@ -54,6 +65,7 @@ def listed_tables(cheap_pages, instances, *, doc_kind: str | None = None,
                 "title_score": score,
                 "is_ambiguous": ambiguous,
                 "is_found": bool(seqs),
+                "printed_page": printed.get(norm),
                 "found_table_seq": seqs[0] if seqs else None,
                 "page": page.number,
             })
