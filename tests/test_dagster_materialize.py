@@ -14,7 +14,6 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
 
 REPO = Path(__file__).resolve().parent.parent

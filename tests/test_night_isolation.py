@@ -23,13 +23,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-pytestmark = pytest.mark.slow  # three dbt builds for the night, one more per pipeline-failure case
-
 from tests import fixtures_records as fx
 from warehouse import isolation
 from warehouse.load import load_extracted
 from warehouse.publish import check_relations, publish
 from warehouse.settings import Settings
+
+pytestmark = pytest.mark.slow  # three dbt builds for the night, one more per pipeline-failure case
 
 REPO = Path(__file__).resolve().parents[1]
 DBT_DIR = REPO / "dbt"
