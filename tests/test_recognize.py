@@ -146,3 +146,24 @@ def test_real_budgets_of_a_city_are_recognised_and_keep_their_numbers():
     assert sum(t.recognised for t in tables) / len(tables) >= 0.97
     assert not any(t.ambiguous for t in tables)
     assert sum(t.identities_held for t in tables) >= 0.99 * sum(t.identities for t in tables)
+
+
+def test_the_operator_list_of_unrecognised_tables_from_the_warehouse():
+    import duckdb
+
+    from extract.survey import unrecognised_in_warehouse
+
+    con = duckdb.connect()
+    con.execute("create schema raw")
+    con.execute("create table raw.document_registry (document_id varchar, status varchar, file_path varchar)")
+    con.execute("create table raw.extracted_table (document_id varchar, table_seq integer, is_mapped boolean, "
+                "normalised_title varchar, is_ambiguous boolean, first_page integer, recognition_candidates varchar)")
+    con.execute("insert into raw.document_registry values ('a', 'loaded', 'x/a.pdf'), ('b', 'loaded', 'x/b.pdf'), "
+                "('c', 'superseded', 'x/c.pdf')")
+    con.execute("insert into raw.extracted_table values ('a', 1, false, '新表', false, 7, '[]'), "
+                "('b', 3, false, '新表', true, 9, '[]'), ('b', 4, true, '收支总表', false, 2, '[]'), "
+                "('a', 2, false, null, false, 8, '[]'), ('c', 1, false, '新表', false, 1, '[]')")
+    rows = unrecognised_in_warehouse(con)
+    assert [(r["normalised_title"], r["tables"], r["documents"], r["ambiguous"]) for r in rows] == [
+        ("新表", 2, 2, 1), ("(无标题)", 1, 1, 0)]
+    assert rows[0]["example"] == "x/a.pdf 第7页"
