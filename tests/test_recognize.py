@@ -167,3 +167,40 @@ def test_the_operator_list_of_unrecognised_tables_from_the_warehouse():
     assert [(r["normalised_title"], r["tables"], r["documents"], r["ambiguous"]) for r in rows] == [
         ("新表", 2, 2, 1), ("(无标题)", 1, 1, 0)]
     assert rows[0]["example"] == "x/a.pdf 第7页"
+
+
+def test_a_performance_target_form_becomes_one_row_per_indicator():
+    from extract.catalog import load_catalog
+    from extract.perf_target import read_performance_targets
+
+    grid = _grid([["项目名称", "办公楼物业", "", "", ""],
+                  ["主管部门", "某局", "", "实施单位", "某中心"],
+                  ["专项资金情况(万元)", "资金总额", "", "25.89", ""],
+                  ["年度目标", "保障办公楼运转", "", "", ""],
+                  ["绩效目标指标", "一级指标", "二级指标", "三级指标", "指标值"],
+                  ["", "产出指标", "数量指标", "物业管理面积", "≤5137.26平方米"],
+                  ["", "", "质量指标", "及时处理率", "=100%"]])
+    inst = TableInstance(4, load_catalog().by_id("budget_performance_target"), "办公楼物业项目绩效目标表",
+                         None, None, None, grids=[grid])
+    rows = read_performance_targets(inst)
+    assert [(r["project_name"], r["level1"], r["level2"], r["level3"], r["target_value"]) for r in rows] == [
+        ("办公楼物业", "产出指标", "数量指标", "物业管理面积", "≤5137.26平方米"),
+        ("办公楼物业", "产出指标", "质量指标", "及时处理率", "=100%")]
+    assert rows[0]["department"] == "某局" and rows[0]["implementing_unit"] == "某中心"
+    assert str(rows[0]["funds_printed"]) == "25.89" and rows[0]["unit"] == "万元"
+    assert rows[0]["goal"] == "保障办公楼运转"
+
+
+def test_a_performance_target_list_carries_the_project_down():
+    from extract.catalog import load_catalog
+    from extract.perf_target import read_performance_targets
+
+    grid = _grid([["单位名称", "项目名称", "金额", "项目总体绩效目标"],
+                  ["**", "**", "**", "**"],
+                  ["某中心", "低碳交通推广", "1,012.17", "完成推广"],
+                  ["", "航道养护", "300.00", "保障通航"]])
+    inst = TableInstance(2, load_catalog().by_id("budget_performance_target"), "项目支出绩效表", None, "万元",
+                         None, grids=[grid])
+    rows = read_performance_targets(inst)
+    assert [(r["department"], r["project_name"], r["funds_text"]) for r in rows] == [
+        ("某中心", "低碳交通推广", "1,012.17"), ("某中心", "航道养护", "300.00")]
