@@ -302,8 +302,8 @@ class Doc:
 
     def is_empty(self, name: str) -> bool:
         t = self.tables.get(name)
-        if t is None:
-            return False
+        if t is None or t.get("extraction_problem"):
+            return False  # an unread table is not a table printed empty
         if t.get("is_empty"):
             return True
         return not any(c.get("amount") not in (None, ZERO) for c in self.cells.get(name, ()))
@@ -568,6 +568,9 @@ def need_table(out: Outcome, doc: Doc, table: str, *, empty_ok: bool = False) ->
             out.na(f"{table_no(table)} {table} is not part of this document's template ({len(variant)} tables)")
         else:
             out.insufficient(f"{table_no(table)} {table} not extracted")
+        return False
+    if doc.tables[table].get("extraction_problem"):
+        out.insufficient(f"{table_no(table)} {table} could not be read (E_TABLE_UNREAD)")
         return False
     if not empty_ok and doc.is_empty(table):
         out.na(f"{table_no(table)} {table} printed empty")
@@ -1425,6 +1428,34 @@ def _tables_present(out: Outcome, doc: Doc, p: dict[str, Any]) -> None:
         ))
 
 
+# -- extraction (for the operator) ----------------------------------------------------
+@check("table_unread")
+def _table_unread(out: Outcome, doc: Doc, p: dict[str, Any]) -> None:
+    """Tables whose cells print amounts but yielded none (extract.tables.read_table)."""
+    for t in doc.table_rows:
+        if t.get("extraction_problem"):
+            out.add(Finding(t.get("table_name"), t.get("first_page"), None, None, None, None, None, None,
+                            f"{t['extraction_problem']}（提取失败，请数据组查看该页 / extraction failure)"))
+        elif t.get("is_mapped"):
+            out.ok()
+
+
+@check("cell_unparsed")
+def _cell_unparsed(out: Outcome, doc: Doc, p: dict[str, Any]) -> None:
+    """Amount cells whose text is not one amount (kept as text, never read as blank)."""
+    cells = [c for cs in doc.cells.values() for c in cs] + [c for cs in doc.performance.values() for c in cs]
+    for c in cells:
+        if c.get("measure") is None:
+            continue
+        if c.get("value_kind") == "text":
+            out.add(Finding(c.get("table_name"), c.get("page"), c.get("row_key"), c.get("measure"), None, None,
+                            None, None, f"第{c.get('page')}页 {table_no(c.get('table_name'))} {c.get('row_key')} "
+                            f"{measure_zh(c.get('measure'))}：单元格文字“{_clip(c.get('value_text') or '')}”不是一个金额"
+                            f" / the cell text is not one amount"))
+        else:
+            out.ok()
+
+
 def _says_no_funds(got: str, want: str) -> bool:
     """本单位没有政府性基金预算财政拨款 or a variant (XX局无政府性基金预算财政拨款支出，故本表无数据),
     not the template's own instruction (…的，仍保留该表格式，并在本表下方作下述说明)."""
@@ -2107,7 +2138,7 @@ TP_ITEMS = ("three_public_total", "outbound_travel", "vehicle_total", "vehicle_p
 # ---------------------------------------------------------------------------
 # evaluation
 # ---------------------------------------------------------------------------
-TABLE_CATEGORIES = ("within_table", "cross_table", "completeness")
+TABLE_CATEGORIES = ("within_table", "cross_table", "completeness", "extraction")
 
 
 def evaluate_document(doc: Doc, rules: Iterable[RuleSpec] | None = None) -> list[Outcome]:

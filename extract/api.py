@@ -266,6 +266,8 @@ def records_for(doc_id: str, path: Path, rel: str, result: dict, seconds: float)
             "is_empty": inst.is_empty,
             "empty_sentence": inst.empty_sentence,
             "project_name": inst.project_name,
+            "ruled": inst.ruled,
+            "extraction_problem": inst.problem,
         })
         for c in inst.cells:
             out["table_cell"].append({"document_id": doc_id, **c})

@@ -59,6 +59,8 @@ EXTRACTED_TABLE = pa.schema(
         ("is_empty", pa.bool_()),  # printed with headers only
         ("empty_sentence", pa.string()),  # the 本单位没有… sentence found after an empty table
         ("project_name", pa.string()),  # performance tables: the printed 项目名称
+        ("ruled", pa.bool_()),  # drawn with ruling lines; False: columns/rows found from text positions
+        ("extraction_problem", pa.string()),  # why a table that prints amounts yielded none (with page)
     ]
 )
 

@@ -22,6 +22,8 @@ select
     t.row_count,
     t.is_empty,
     t.empty_sentence,
-    t.project_name
+    t.project_name,
+    t.ruled,
+    t.extraction_problem
 from {{ ref('stg_extracted_table') }} as t
 join {{ ref('int_document') }} as d using (document_id)

@@ -12,5 +12,7 @@ select
     cast(row_count as integer)         as row_count,
     is_empty,
     empty_sentence,
-    project_name
+    project_name,
+    coalesce(ruled, true)              as ruled,
+    extraction_problem
 from {{ source('raw', 'extracted_table') }}
