@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import time
@@ -42,11 +43,17 @@ def identify_file(path: Path) -> dict:
     return {"document_id": sha256_file(path), "file_size": path.stat().st_size, "file_name": path.name}
 
 
+_AMOUNTS = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})*\.\d{2}(?![\d])")
+
+
 def _is_table_page(info, catalog) -> bool:
     if info.path_count >= 4:
         return True
     text = compact(info.text)
-    return any(compact(t) in text for tpl in catalog.tables for t in tpl.titles)
+    if any(compact(t) in text for tpl in catalog.tables for t in tpl.titles):
+        return True
+    # a page of an unruled table that runs on from the page before: mostly amounts, few words
+    return len(_AMOUNTS.findall(info.text)) >= 12 and len(text) < 40 * len(_AMOUNTS.findall(info.text))
 
 
 def _dedupe(page):
@@ -75,7 +82,7 @@ def _pdfplumber_pages(path: Path, numbers: list[int]) -> list[PageData]:
                 dp = _dedupe(page)
                 chars = list(dp.chars)
                 grids = find_grids(dp, n, chars)
-                pages.append(PageData(n, float(page.width), float(page.height), page_lines(chars), grids))
+                pages.append(PageData(n, float(page.width), float(page.height), page_lines(chars), grids, chars))
             finally:
                 page.close()
     finally:
@@ -103,12 +110,14 @@ def read_document(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT) -> dict:
             from .pdfium_page import find_tables
 
             grids = grids_from_tables(find_tables(info.width, info.height, info.edges), info.number, info.chars)
-            pages.append(PageData(info.number, info.width, info.height, page_lines(info.chars), grids))
+            pages.append(PageData(info.number, info.width, info.height, page_lines(info.chars), grids, info.chars))
             info.chars = info.edges = None  # free the geometry once read
     rest = [p.number for p in table_pages if p.number not in {pd.number for pd in pages}]
     if rest:
         pages.extend(_pdfplumber_pages(path, rest))
         pages.sort(key=lambda pd: pd.number)
+
+    find_unruled(pages, catalog)
 
     dept_prefixes = ("部门:", "单位名称:", "编制单位:", "部门名称:", "预算单位:")
     dept_lines = [ln.text for p in pages for ln in p.lines if compact(ln.text).startswith(dept_prefixes)]
@@ -144,6 +153,20 @@ def read_document(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT) -> dict:
         "indicators": indicators,
         "figures": figures,
     }
+
+
+def find_unruled(pages: list[PageData], catalog) -> None:
+    """Tables printed without ruling lines (extract.unruled) on table pages where no ruled grid
+    was found; a table still open at a page's foot carries its columns to the next page."""
+    from .unruled import unruled_grids
+
+    carry = None
+    for pd in pages:
+        if pd.grids or not pd.chars:
+            carry = None
+        else:
+            pd.grids, carry = unruled_grids(pd, pd.chars, catalog, None, carry)
+        pd.chars = None  # free the geometry once read
 
 
 def inherit_units(instances) -> None:

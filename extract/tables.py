@@ -33,6 +33,7 @@ class PageData:
     height: float
     lines: list[Line]
     grids: list[Grid]
+    chars: list[dict] | None = None  # kept until unruled tables are looked for (extract.unruled)
 
 
 @dataclass
@@ -620,6 +621,7 @@ READERS = {
 
 
 def read_table(inst: TableInstance) -> None:
+    inst.ruled = all(g.ruled for g in inst.grids)
     if inst.template is None:
         read_unmapped(inst)
     else:

@@ -1,0 +1,432 @@
+"""Tables printed without ruling lines: columns from text x-positions, rows from baselines.
+
+Word processors and HTML exports often draw a table with no (or almost no) ruling lines, so
+pdfplumber's ``lines`` strategy finds nothing.  When a page prints a catalog table title and
+has no ruled grid below it, the region under the title is read here:
+
+* the **data lines** start at the first line that prints an amount, a dash, a 科目编码 or an
+  ordinal label, or after the 栏次 line; the lines above them are the **header**;
+* **columns** are the x-ranges that the data lines cover (a coverage profile: a gap empty in
+  almost every row separates two columns, so a label centred over two columns in one row
+  does not merge them), plus any header text that covers no data column (a column whose
+  cells are all blank);
+* **rows** are runs of lines closer together than the table's row pitch: a label or a
+  number wrapped inside its cell (``548.3`` over ``3``) and an amount centred beside a
+  two-line label belong to one row;
+* **header cells** cover the columns their text overlaps; a group heading (``收入``, ``预算数``)
+  is widened over the neighbouring columns whose sub-headings sit on its sub-heading line; a
+  heading wrapped over lines is one cell.
+
+The result is an ordinary :class:`extract.grid.Grid` (``ruled = False``) that the readers of
+:mod:`extract.tables` read like any other.  A table that continues on the next page (no title
+there, amounts from the top) reuses the first page's columns.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .grid import Cell, Grid
+from .text import compact, normalize
+from .values import parse_value
+
+_CODE = re.compile(r"^\d{3}(?:\d{2}){0,2}$")
+_AMOUNT = re.compile(r"^\(?[-−]?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+)\)?%?$")
+_ORDINAL = re.compile(r"^(?:[一二三四五六七八九十]+、|\d+[.、．]\D|[（(][一二三四五六七八九十\d]+[)）])")
+_NUMERIC = set("0123456789,.-%()−")
+_SMALL_INT = re.compile(r"^\d{1,2}$")
+_FURNITURE = re.compile(r"^(?:第?\d+页(?:共\d+页)?|-\d+-|\d+|\d+/\d+)$")
+_UNIT_OR_DEPT = re.compile(r"(?:单位|部门|编制单位|单位名称|部门名称)[:：]")
+_NOTE = re.compile(r"^(?:注[:：1-9]|说明[:：]|备注[:：])")
+_EMPTY = re.compile(r"没有|不涉及|无数据|为空表")
+
+
+@dataclass
+class Token:
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
+
+    @property
+    def compact(self) -> str:
+        return compact(self.text)
+
+    @property
+    def is_amount(self) -> bool:
+        t = self.compact
+        return bool(_AMOUNT.match(t)) or parse_value(t).kind == "dash"
+
+
+def tokens_by_line(chars: list[dict], text_gap: float = 0.75) -> list[list[Token]]:
+    """Lines (by baseline, top to bottom) of tokens: runs of characters closer than
+    ``text_gap`` characters (0.75: a letter-spacing space stays inside a token; headings of
+    neighbouring columns may sit closer, so header lines are cut at a quarter)."""
+    rows: list[list[dict]] = []
+    for ch in sorted(chars, key=lambda c: (c["bottom"], c["x0"])):
+        size = ch.get("size", 8) or 8
+        if rows and abs(rows[-1][-1]["bottom"] - ch["bottom"]) <= size * 0.3:
+            rows[-1].append(ch)
+        else:
+            rows.append([ch])
+    out = []
+    for row in rows:
+        row.sort(key=lambda c: c["x0"])
+        toks: list[list[dict]] = [[row[0]]]
+        for ch in row[1:]:
+            size = ch.get("size", 8) or 8
+            prev = toks[-1][-1]
+            # an amount ends where the next column's text begins, often a padding away
+            numeric = prev["text"] in _NUMERIC or ch["text"] in _NUMERIC
+            if ch["x0"] - prev["x1"] > size * (0.25 if numeric else text_gap):
+                toks.append([ch])
+            else:
+                toks[-1].append(ch)
+        line = [Token(normalize("".join(c["text"] for c in t)), min(c["x0"] for c in t), max(c["x1"] for c in t),
+                      min(c["top"] for c in t), max(c["bottom"] for c in t), max(c.get("size", 8) or 8 for c in t))
+                for t in toks]
+        out.append(line)
+    out.sort(key=lambda ln: min(t.top for t in ln))
+    return out
+
+
+def _text(line: list[Token]) -> str:
+    return "".join(t.compact for t in line)
+
+
+def _is_data_line(line: list[Token]) -> bool:
+    if any(t.is_amount for t in line):
+        return True
+    first = line[0].compact
+    return bool(_CODE.match(first) or _ORDINAL.match(first)) or first in ("合计", "总计")
+
+
+def _is_column_numbers(line: list[Token]) -> bool:
+    """The 栏次 line: column numbers 1 2 3 …, with or without a (letter-spaced) 栏次 label."""
+    texts = [t.compact for t in line if not set(t.compact) <= set("栏次目")]
+    return len(texts) >= 2 and all(_SMALL_INT.match(t) for t in texts)
+
+
+def _ends_table(line: list[Token], catalog, department) -> str | None:
+    """Why this line is not part of the table above it: furniture (a page number: the table
+    may go on over the page), or a note, an empty-table sentence, the next title (it ends)."""
+    text = _text(line)
+    if len(line) == 1 and _FURNITURE.match(text):
+        return "furniture"
+    if _NOTE.match(text) or (_EMPTY.search(text) and not any(t.is_amount for t in line)):
+        return "end"
+    if catalog.match_title(" ".join(t.text for t in line), department):
+        return "end"
+    return None
+
+
+# ----------------------------------------------------------------------------------------
+# columns
+
+
+def _columns(lines: list[list[Token]]) -> list[tuple[float, float]]:
+    """x-extents of the columns the data lines cover (a coverage profile in 0.5 pt bins)."""
+    toks = [t for ln in lines for t in ln]
+    lo, hi = min(t.x0 for t in toks), max(t.x1 for t in toks)
+    n = int((hi - lo) * 2) + 2
+    cover = [0] * n
+    for ln in lines:
+        seen = set()
+        for t in ln:
+            for b in range(int((t.x0 - lo) * 2) + 1, int((t.x1 - lo) * 2)):
+                seen.add(b)
+        for b in seen:
+            cover[b] += 1
+    # a gap that a label spanning two columns crosses in a row or two still separates them
+    allowed = max(1, len(lines) // 8) if len(lines) >= 4 else 0
+    cols: list[list[float]] = []
+    inside = False
+    for b, c in enumerate(cover):
+        if c > allowed and not inside:
+            cols.append([lo + b / 2, lo + b / 2])
+            inside = True
+        elif c > allowed:
+            cols[-1][1] = lo + b / 2
+        elif inside:
+            inside = False
+    return [(a, b + 0.5) for a, b in cols]
+
+
+def _merge_text_columns(cols: list[tuple[float, float]], lines: list[list[Token]]) -> list[tuple[float, float]]:
+    """Join neighbouring columns that print only text and sit closer than a character and a
+    half: a letter-spaced label column (``合  计``) split by its wide spaces."""
+    def kind(a: float, b: float) -> set[str]:
+        out = set()
+        for ln in lines:
+            for t in ln:
+                if a - 0.5 <= (t.x0 + t.x1) / 2 <= b + 0.5:
+                    c = t.compact
+                    out.add("num" if t.is_amount or c.isdigit() else "text")
+        return out
+
+    out: list[tuple[float, float]] = []
+    for c in cols:
+        if out:
+            size = max((t.size for ln in lines for t in ln), default=8)
+            prev = out[-1]
+            if c[0] - prev[1] < 1.5 * size and kind(*prev) == {"text"} and kind(*c) == {"text"}:
+                out[-1] = (prev[0], c[1])
+                continue
+        out.append(c)
+    return out
+
+
+def _centre(t: Token) -> float:
+    return (t.x0 + t.x1) / 2
+
+
+def _group_extent(t: Token, below_lines: list[list[Token]], left: float, right: float) -> tuple[float, float] | None:
+    """When ``t`` is a group heading (centred over two or more headings of the next line below
+    it, within the room its neighbours on its own line leave it; its own wrapped remainder
+    does not count), the x-extent of those headings."""
+    for below in below_lines:
+        if _is_column_numbers(below):
+            continue
+        subs = [u for u in below if u.top > t.bottom - 0.5 and left < _centre(u) < right
+                and not t.x0 <= _centre(u) <= t.x1]
+        if len(subs) >= 2:
+            lo, hi = min(u.x0 for u in subs), max(u.x1 for u in subs)
+            return (lo, hi) if abs(_centre(t) - (lo + hi) / 2) < 0.25 * (hi - lo) else None
+        if subs:
+            return None
+    return None
+
+
+def _room(line: list[Token], i: int) -> tuple[float, float]:
+    """Half-way to the neighbours on the same line (``line`` sorted by x)."""
+    t = line[i]
+    left = (line[i - 1].x1 + t.x0) / 2 if i else float("-inf")
+    right = (t.x1 + line[i + 1].x0) / 2 if i + 1 < len(line) else float("inf")
+    return left, right
+
+
+def _is_continuation(t: Token, above: list[list[Token]]) -> bool:
+    """The rest of a heading wrapped onto the next line (centred under its first part)."""
+    return any(p.bottom <= t.top + 0.5 and p.x0 - 1 <= _centre(t) <= p.x1 + 1 for ln in above for p in ln)
+
+
+def _header_columns(cols: list[tuple[float, float]], header: list[list[Token]]) -> list[tuple[float, float]]:
+    """A heading over no data column either names a column whose cells are all blank (a new
+    column) or sits centred above right-aligned amounts (it widens their column); a group
+    heading (with headings below it) makes no column."""
+    leaves = [ln for ln in header if not _is_column_numbers(ln)]
+    out = list(cols)
+    headed = {i for i, (a, b) in enumerate(cols) for ln in leaves for t in ln if t.x0 < b and t.x1 > a}
+    for li, ln in enumerate(leaves):
+        ordered = sorted(ln, key=lambda t: t.x0)
+        for i, t in enumerate(ordered):
+            if any(t.x0 < b and t.x1 > a for a, b in cols) or _is_continuation(t, leaves[:li]):
+                continue
+            if _group_extent(t, leaves[li + 1:], *_room(ordered, i)) is not None:
+                continue
+            near = min(range(len(cols)), key=lambda k: min(abs(cols[k][0] - t.x1), abs(t.x0 - cols[k][1])))
+            gap = min(abs(cols[near][0] - t.x1), abs(t.x0 - cols[near][1]))
+            if near not in headed and gap < 2 * t.size:
+                a, b = out[near]
+                out[near] = (min(a, t.x0), max(b, t.x1))  # the heading of right-aligned amounts
+                headed.add(near)
+            else:
+                out.append((t.x0, t.x1))
+    return sorted(out)
+
+
+def _bounds(cols: list[tuple[float, float]]) -> list[float]:
+    xs = [cols[0][0] - 2]
+    for (_, b), (a, _) in zip(cols, cols[1:]):
+        xs.append((b + a) / 2)
+    xs.append(cols[-1][1] + 2)
+    return xs
+
+
+def _col_of(t: Token, xs: list[float]) -> int:
+    # amounts are right-aligned (a long one spills over its left border): placed by their end
+    x = t.x1 - 0.5 if t.is_amount else (t.x0 + t.x1) / 2
+    for k in range(len(xs) - 1):
+        if x < xs[k + 1]:
+            return k
+    return len(xs) - 2
+
+
+def _span(t: Token, xs: list[float]) -> list[int]:
+    """Columns a heading covers: those it overlaps by a good part of the narrower of the two
+    (a heading a little wider than its column does not cover the neighbours)."""
+    out = []
+    for k in range(len(xs) - 1):
+        overlap = min(t.x1, xs[k + 1]) - max(t.x0, xs[k])
+        if overlap > 0.4 * min(xs[k + 1] - xs[k], t.x1 - t.x0):
+            out.append(k)
+    centre = _col_of(Token(t.text + "字", t.x0, t.x1, t.top, t.bottom, t.size), xs)
+    return out if centre in out else [centre]
+
+
+# ----------------------------------------------------------------------------------------
+# rows
+
+
+def _rows(lines: list[list[Token]]) -> list[list[list[Token]]]:
+    """Group data lines into table rows: lines closer than the row pitch are one row."""
+    if not lines:
+        return []
+    base = [max(t.bottom for t in ln) for ln in lines]
+    size = sorted(t.size for ln in lines for t in ln)[len([1 for ln in lines for _ in ln]) // 2]
+    gaps = sorted(b - a for a, b in zip(base, base[1:]) if b - a > 0.2 * size)
+    pitch = gaps[len(gaps) // 2] if gaps else size * 1.5  # single-line rows are the most common
+    wrap = size * 1.2  # baseline distance of two lines inside one cell
+    limit = min(0.93 * pitch, (pitch + wrap) / 2) if pitch > wrap * 1.08 else 0.6 * pitch
+    rows = [[lines[0]]]
+    for prev, cur, ln in zip(base, base[1:], lines[1:]):
+        if cur - prev < limit:
+            rows[-1].append(ln)
+        else:
+            rows.append([ln])
+    return rows
+
+
+# ----------------------------------------------------------------------------------------
+# header
+
+
+def _header_cells(lines: list[list[Token]], xs: list[float]) -> list[tuple[int, list[int], str, int]]:
+    """(first header line, columns, text, lines covered) of every header cell."""
+    n = len(xs) - 1
+    frags: list[list[tuple[list[int], Token]]] = []
+    numbers_line = [_is_column_numbers(ln) for ln in lines]
+    for ln in lines:
+        merged: list[tuple[list[int], Token]] = []
+        for t in sorted(ln, key=lambda t: t.x0):
+            span = _span(t, xs)
+            if merged and set(span) & set(merged[-1][0]):
+                ps, pt = merged[-1]
+                joined = Token(pt.text + t.text, pt.x0, t.x1, min(pt.top, t.top), max(pt.bottom, t.bottom), t.size)
+                merged[-1] = (sorted(set(ps) | set(span)), joined)
+            else:
+                merged.append((span, t))
+        frags.append(merged)
+
+    def first_below(col: int, li: int) -> int | None:
+        for lj in range(li + 1, len(frags)):
+            if any(col in s for s, _ in frags[lj]):
+                return lj
+        return None
+
+    # group headings (收入, 预算数) cover the columns of the headings they are centred over
+    for li, line in enumerate(frags):
+        toks = [t for _, t in line]
+        for i, (span, t) in enumerate(line):
+            ext = _group_extent(t, [[u for _, u in f] for f in frags[li + 1:]], *_room(toks, i))
+            if ext is not None:
+                wide = Token(t.text, ext[0], ext[1], t.top, t.bottom, t.size)
+                line[i] = (sorted(set(span) | set(_span(wide, xs))), t)
+    # a heading wrapped over lines is one cell: the next fragment below with the same columns
+    cells: list[list] = []
+    open_by_cols: dict[tuple[int, ...], list] = {}
+    for li, line in enumerate(frags):
+        for span, t in line:
+            key = tuple(span)
+            prev = open_by_cols.get(key)
+            if prev is not None and not numbers_line[li] and not numbers_line[prev[0]] \
+                    and all(first_below(k, prev[0] + prev[3] - 1) == li for k in span):
+                prev[2] += t.text
+                prev[3] = li - prev[0] + 1
+                continue
+            cell = [li, span, t.text, 1]
+            cells.append(cell)
+            for k in span:  # a new cell over these columns closes the cells above it
+                for key2 in [k2 for k2 in open_by_cols if k in k2]:
+                    del open_by_cols[key2]
+            open_by_cols[key] = cell
+    return [tuple(c) for c in cells]
+
+
+# ----------------------------------------------------------------------------------------
+# the grid
+
+
+def build_grid(page_number: int, header: list[list[Token]], data: list[list[Token]],
+               xs: list[float] | None = None) -> tuple[Grid, list[float]] | None:
+    if not data:
+        return None
+    if xs is None:
+        cols = _merge_text_columns(_columns(data), data)
+        if not cols:
+            return None
+        cols = _header_columns(cols, header)
+        xs = _bounds(cols)
+    rows = _rows(data)
+    head = _header_cells(header, xs) if header else []
+    line_tops = [min(t.top for t in ln) for ln in header] + [min(t.top for ln in r for t in ln) for r in rows]
+    ys = line_tops + [max(t.bottom for ln in rows[-1] for t in ln) + 1]
+    cells: list[Cell] = []
+    for li, span, text, nlines in head:
+        c0, c1 = span[0], span[-1] + 1
+        cells.append(Cell(li, c0, nlines, c1 - c0, normalize(text).strip(),
+                          (xs[c0], ys[li], xs[c1], ys[li + nlines]), [text]))
+    nh = len(header)
+    for ri, row in enumerate(rows):
+        texts: dict[int, list[str]] = {}
+        for ln in row:
+            for t in ln:
+                texts.setdefault(_col_of(t, xs), []).append(t.text)
+        r = nh + ri
+        for k in range(len(xs) - 1):
+            parts = texts.get(k, [])
+            cells.append(Cell(r, k, 1, 1, normalize("".join(parts)).replace(" ", "").strip(),
+                              (xs[k], ys[r], xs[k + 1], ys[r + 1]), parts))
+    cells.sort(key=lambda c: (c.row, c.col))
+    return Grid(page_number, (xs[0], ys[0], xs[-1], ys[-1]), xs, ys, cells, ruled=False), xs
+
+
+def unruled_grids(page, chars: list[dict], catalog, department: str | None,
+                  carry_xs: list[float] | None) -> tuple[list[Grid], list[float] | None]:
+    """Grids of the unruled tables on one page (``page``: :class:`extract.tables.PageData`);
+    ``carry_xs``: the columns of a table left open at the foot of the previous page. Returns
+    the grids and the columns of a table still open at this page's foot."""
+    lines = tokens_by_line(chars)
+    tight = tokens_by_line(chars, 0.25)
+    grids: list[Grid] = []
+    open_xs = None
+    starts: list[tuple[int, list[float] | None]] = []
+    if carry_xs is not None:
+        starts.append((0, carry_xs))
+    for j, ln in enumerate(lines):
+        if catalog.match_title(" ".join(t.text for t in ln), department):
+            starts.append((j + 1, None))
+    for n, (s, xs) in enumerate(starts):
+        end_limit = starts[n + 1][0] - 1 if n + 1 < len(starts) else len(lines)
+        i = s
+        while i < end_limit and (_UNIT_OR_DEPT.search(_text(lines[i])) or re.match(r"^公开\d+表$", _text(lines[i]))):
+            i += 1
+        header, data = [], []
+        ended = False
+        j = i
+        while j < end_limit:
+            ln = lines[j]
+            why = _ends_table(ln, catalog, department)
+            if why is not None and (data or why == "end"):
+                ended = why == "end"
+                break
+            if data or (_is_data_line(ln) and not _is_column_numbers(ln)):
+                data.append(ln)
+            elif why is None:
+                header.append(tight[j])
+            j += 1
+        if xs is not None:
+            header = []  # a continuation: the first page's columns, its repeated header dropped
+        if not data:
+            continue
+        built = build_grid(page.number, header, data, xs)
+        if built is None:
+            continue
+        grid, cols = built
+        grids.append(grid)
+        # still open at the foot of the page (nothing but a page number after it): the next
+        # page may carry on with its rows
+        open_xs = None if ended or n + 1 < len(starts) else cols
+    return grids, open_xs
