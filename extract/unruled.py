@@ -127,27 +127,29 @@ def _ends_table(line: list[Token], catalog, department) -> str | None:
 
 
 def _columns(lines: list[list[Token]]) -> list[tuple[float, float]]:
-    """x-extents of the columns the data lines cover (a coverage profile in 0.5 pt bins)."""
+    """x-extents of the columns the data lines cover (a coverage profile in 0.5 pt bins).
+
+    Numbers never cross a column border; a label may (``合计`` centred over the code and the
+    name columns), so a gap crossed by labels in a few lines only still separates columns."""
     toks = [t for ln in lines for t in ln]
     lo, hi = min(t.x0 for t in toks), max(t.x1 for t in toks)
     n = int((hi - lo) * 2) + 2
-    cover = [0] * n
+    numeric = [0] * n
+    text = [0] * n
     for ln in lines:
-        seen = set()
         for t in ln:
+            is_num = t.is_amount or t.compact.isdigit()
             for b in range(int((t.x0 - lo) * 2) + 1, int((t.x1 - lo) * 2)):
-                seen.add(b)
-        for b in seen:
-            cover[b] += 1
-    # a gap that a label spanning two columns crosses in a row or two still separates them
+                (numeric if is_num else text)[b] += 1
     allowed = max(1, len(lines) // 8) if len(lines) >= 4 else 0
     cols: list[list[float]] = []
     inside = False
-    for b, c in enumerate(cover):
-        if c > allowed and not inside:
+    for b in range(n):
+        filled = numeric[b] > 0 or text[b] > allowed
+        if filled and not inside:
             cols.append([lo + b / 2, lo + b / 2])
             inside = True
-        elif c > allowed:
+        elif filled:
             cols[-1][1] = lo + b / 2
         elif inside:
             inside = False
@@ -186,17 +188,16 @@ def _group_extent(t: Token, below_lines: list[list[Token]], left: float, right: 
     """When ``t`` is a group heading (centred over two or more headings of the next line below
     it, within the room its neighbours on its own line leave it; its own wrapped remainder
     does not count), the x-extent of those headings."""
-    for below in below_lines:
+    subs: list[Token] = []
+    for li, below in enumerate(below_lines):
         if _is_column_numbers(below):
             continue
-        subs = [u for u in below if u.top > t.bottom - 0.5 and left < _centre(u) < right
-                and not t.x0 <= _centre(u) <= t.x1]
-        if len(subs) >= 2:
-            lo, hi = min(u.x0 for u in subs), max(u.x1 for u in subs)
-            return (lo, hi) if abs(_centre(t) - (lo + hi) / 2) < 0.25 * (hi - lo) else None
-        if subs:
-            return None
-    return None
+        subs += [u for u in below if u.top > t.bottom - 0.5 and left < _centre(u) < right
+                 and not t.x0 <= _centre(u) <= t.x1 and not _is_continuation(u, below_lines[:li])]
+    if len(subs) < 2:
+        return None
+    lo, hi = min(u.x0 for u in subs), max(u.x1 for u in subs)
+    return (lo, hi) if abs(_centre(t) - (lo + hi) / 2) < 0.25 * (hi - lo) else None
 
 
 def _room(line: list[Token], i: int) -> tuple[float, float]:
@@ -208,8 +209,8 @@ def _room(line: list[Token], i: int) -> tuple[float, float]:
 
 
 def _is_continuation(t: Token, above: list[list[Token]]) -> bool:
-    """The rest of a heading wrapped onto the next line (centred under its first part)."""
-    return any(p.bottom <= t.top + 0.5 and p.x0 - 1 <= _centre(t) <= p.x1 + 1 for ln in above for p in ln)
+    """The rest of a heading wrapped onto the next line."""
+    return any(_wraps_onto(p, t) for ln in above for p in ln)
 
 
 def _header_columns(cols: list[tuple[float, float]], header: list[list[Token]]) -> list[tuple[float, float]]:
@@ -293,56 +294,83 @@ def _rows(lines: list[list[Token]]) -> list[list[list[Token]]]:
 # header
 
 
+def _wraps_onto(upper: Token, lower: Token) -> bool:
+    """``lower`` is the rest of ``upper`` wrapped inside one cell: the next line, as close as
+    lines of one paragraph are (cells are further apart by their padding), under it."""
+    return (0 <= lower.top - upper.bottom < 0.35 * upper.size
+            and (upper.x0 - 1 <= _centre(lower) <= upper.x1 + 1 or abs(upper.x0 - lower.x0) < 1))
+
+
 def _header_cells(lines: list[list[Token]], xs: list[float]) -> list[tuple[int, list[int], str, int]]:
     """(first header line, columns, text, lines covered) of every header cell."""
     n = len(xs) - 1
-    frags: list[list[tuple[list[int], Token]]] = []
-    numbers_line = [_is_column_numbers(ln) for ln in lines]
-    for ln in lines:
-        merged: list[tuple[list[int], Token]] = []
+    cells: list[dict] = []
+    for li, ln in enumerate(lines):
+        numbers = _is_column_numbers(ln)
+        row: list[dict] = []
         for t in sorted(ln, key=lambda t: t.x0):
             span = _span(t, xs)
-            if merged and set(span) & set(merged[-1][0]):
-                ps, pt = merged[-1]
-                joined = Token(pt.text + t.text, pt.x0, t.x1, min(pt.top, t.top), max(pt.bottom, t.bottom), t.size)
-                merged[-1] = (sorted(set(ps) | set(span)), joined)
-            else:
-                merged.append((span, t))
-        frags.append(merged)
-
-    def first_below(col: int, li: int) -> int | None:
-        for lj in range(li + 1, len(frags)):
-            if any(col in s for s, _ in frags[lj]):
-                return lj
-        return None
-
-    # group headings (收入, 预算数) cover the columns of the headings they are centred over
-    for li, line in enumerate(frags):
-        toks = [t for _, t in line]
-        for i, (span, t) in enumerate(line):
-            ext = _group_extent(t, [[u for _, u in f] for f in frags[li + 1:]], *_room(toks, i))
-            if ext is not None:
-                wide = Token(t.text, ext[0], ext[1], t.top, t.bottom, t.size)
-                line[i] = (sorted(set(span) | set(_span(wide, xs))), t)
-    # a heading wrapped over lines is one cell: the next fragment below with the same columns
-    cells: list[list] = []
-    open_by_cols: dict[tuple[int, ...], list] = {}
-    for li, line in enumerate(frags):
-        for span, t in line:
-            key = tuple(span)
-            prev = open_by_cols.get(key)
-            if prev is not None and not numbers_line[li] and not numbers_line[prev[0]] \
-                    and all(first_below(k, prev[0] + prev[3] - 1) == li for k in span):
-                prev[2] += t.text
-                prev[3] = li - prev[0] + 1
+            if row and set(span) & set(row[-1]["span"]):  # pieces of one heading on one line
+                p = row[-1]
+                p["tok"] = Token(p["tok"].text + t.text, p["tok"].x0, t.x1, min(p["tok"].top, t.top),
+                                 max(p["tok"].bottom, t.bottom), t.size)
+                p["span"] = sorted(set(p["span"]) | set(span))
                 continue
-            cell = [li, span, t.text, 1]
-            cells.append(cell)
-            for k in span:  # a new cell over these columns closes the cells above it
-                for key2 in [k2 for k2 in open_by_cols if k in k2]:
-                    del open_by_cols[key2]
-            open_by_cols[key] = cell
-    return [tuple(c) for c in cells]
+            above = next((c for c in reversed(cells) if not numbers and not c["numbers"]
+                          and c["last"] < li and _wraps_onto(c["last_tok"], t)), None)
+            if above is not None:  # a heading wrapped onto this line
+                u = above["tok"]
+                above["tok"] = Token(u.text + t.text, min(u.x0, t.x0), max(u.x1, t.x1), u.top, t.bottom, u.size)
+                above["last"], above["last_tok"] = li, t
+                above["span"] = sorted(set(above["span"]) | set(span))
+                continue
+            row.append({"line": li, "last": li, "span": span, "tok": t, "last_tok": t, "numbers": numbers})
+        cells.extend(row)
+
+    def first_below(col: int, li: int) -> dict | None:
+        found = [c for c in cells if c["line"] > li and col in c["span"] and not c["numbers"]]
+        return min(found, key=lambda c: c["line"]) if found else None
+
+    # group headings (收入, 预算数, 基本支出) cover the columns of the headings centred under
+    # them: bottom-up, each widened over the neighbouring columns whose first heading below
+    # is not above its own sub-heading, as far as it stays centred over them
+    for c in sorted(cells, key=lambda c: -c["line"]):
+        if c["numbers"]:
+            continue
+        t, li = c["tok"], c["last"]
+        own = _col_of(Token(t.text + "字", t.x0, t.x1, t.top, t.bottom, t.size), xs)
+        sub = first_below(own, li)
+        if sub is None:
+            continue
+        same_line = sorted((o["tok"] for o in cells if o["line"] == c["line"] and o is not c and not o["numbers"]),
+                           key=lambda o: o.x0)
+        left = max((o.x1 for o in same_line if o.x1 <= t.x0), default=float("-inf"))
+        right = min((o.x0 for o in same_line if o.x0 >= t.x1), default=float("inf"))
+        left, right = (left + t.x0) / 2, (t.x1 + right) / 2
+        taken = {k for o in cells if o["line"] == c["line"] and o is not c for k in o["span"]}
+
+        def ok(k: int) -> bool:
+            mid = (xs[k] + xs[k + 1]) / 2
+            below = first_below(k, li)
+            # a heading under the group reaches down to the group's sub-heading line; one
+            # that ends above it is a sibling spanning rows beside the group (小计 beside 基本支出)
+            return (left < mid < right and k not in taken and below is not None
+                    and below["tok"].bottom >= sub["tok"].top - 0.5)
+
+        lo = hi = own
+        while lo - 1 >= 0 and ok(lo - 1):
+            lo -= 1
+        while hi + 1 < n and ok(hi + 1):
+            hi += 1
+        best = (own, own)
+        for a in range(lo, own + 1):
+            for b in range(own, hi + 1):
+                width = xs[b + 1] - xs[a]
+                if abs((xs[a] + xs[b + 1]) / 2 - _centre(t)) < 0.15 * width and b - a > best[1] - best[0]:
+                    best = (a, b)
+        if best != (own, own):
+            c["span"] = sorted(set(c["span"]) | set(range(best[0], best[1] + 1)))
+    return [(c["line"], c["span"], c["tok"].text, c["last"] - c["line"] + 1) for c in cells]
 
 
 # ----------------------------------------------------------------------------------------
