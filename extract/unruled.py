@@ -100,7 +100,10 @@ def _is_data_line(line: list[Token]) -> bool:
     if any(t.is_amount for t in line):
         return True
     first = line[0].compact
-    return bool(_CODE.match(first) or _ORDINAL.match(first)) or first in ("合计", "总计")
+    if _CODE.match(first) or _ORDINAL.match(first):
+        return True
+    # an empty table's 合计 row prints nothing else; a heading line may start with 合计 too
+    return first.replace(" ", "") in ("合计", "总计") and len(line) == 1
 
 
 def _is_column_numbers(line: list[Token]) -> bool:
@@ -236,6 +239,37 @@ def _header_columns(cols: list[tuple[float, float]], header: list[list[Token]]) 
             else:
                 out.append((t.x0, t.x1))
     return sorted(out)
+
+
+def _numbered_columns(cols: list[tuple[float, float]], header: list[list[Token]]) -> list[tuple[float, float]]:
+    """The 栏次 line numbers every amount column, centred: a number over no column makes one,
+    two numbers over one column split it."""
+    numbers = [t for ln in header if _is_column_numbers(ln) for t in ln if _SMALL_INT.match(t.compact)]
+    out = sorted(cols)
+    numbered = {k for t in numbers for k, (a, b) in enumerate(out) if a - 0.5 <= _centre(t) <= b + 0.5}
+    for t in sorted(numbers, key=_centre):
+        x = _centre(t)
+        if any(a - 0.5 <= x <= b + 0.5 for a, b in out):
+            continue
+        # the number of a column of right-aligned amounts sits left of them: widen it
+        free = [k for k in range(len(out)) if k not in numbered]
+        near = min(free, key=lambda k: min(abs(out[k][0] - x), abs(x - out[k][1])), default=None)
+        if near is not None and min(abs(out[near][0] - x), abs(x - out[near][1])) < 2 * t.size:
+            a, b = out[near]
+            out[near] = (min(a, t.x0), max(b, t.x1))
+            numbered.add(near)
+        else:
+            out.append((t.x0, t.x1))
+            out.sort()
+            numbered = {k for u in numbers for k, (a, b) in enumerate(out) if a - 0.5 <= _centre(u) <= b + 0.5}
+    for t1, t2 in zip(sorted(numbers, key=_centre), sorted(numbers, key=_centre)[1:]):
+        x1, x2 = _centre(t1), _centre(t2)
+        for k, (a, b) in enumerate(out):
+            if a - 0.5 <= x1 and x2 <= b + 0.5:  # one column under two numbers: split half-way
+                mid = (x1 + x2) / 2
+                out[k:k + 1] = [(a, mid - 0.5), (mid + 0.5, b)]
+                break
+    return out
 
 
 def _bounds(cols: list[tuple[float, float]]) -> list[float]:
@@ -385,7 +419,7 @@ def build_grid(page_number: int, header: list[list[Token]], data: list[list[Toke
         cols = _merge_text_columns(_columns(data), data)
         if not cols:
             return None
-        cols = _header_columns(cols, header)
+        cols = _numbered_columns(_header_columns(cols, header), header)
         xs = _bounds(cols)
     rows = _rows(data)
     head = _header_cells(header, xs) if header else []
@@ -434,13 +468,22 @@ def unruled_grids(page, chars: list[dict], catalog, department: str | None,
         header, data = [], []
         ended = False
         j = i
+        # with a 栏次 line (column numbers) the data starts right under it
+        numbers_at = next((k for k in range(i, end_limit) if _is_column_numbers(lines[k])
+                           or any(_is_data_line(lines[m]) for m in range(i, k + 1))), None)
+        if numbers_at is not None and _is_column_numbers(lines[numbers_at]):
+            header = [tight[k] for k in range(i, numbers_at + 1)]
+            j = numbers_at + 1
+            data_started = True
+        else:
+            data_started = False
         while j < end_limit:
             ln = lines[j]
             why = _ends_table(ln, catalog, department)
             if why is not None and (data or why == "end"):
                 ended = why == "end"
                 break
-            if data or (_is_data_line(ln) and not _is_column_numbers(ln)):
+            if data or data_started or (_is_data_line(ln) and not _is_column_numbers(ln)):
                 data.append(ln)
             elif why is None:
                 header.append(tight[j])
