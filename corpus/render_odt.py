@@ -243,7 +243,9 @@ class _Writer:
         total = float(sum(w for k, w in enumerate(tb.col_widths) if k not in amounts)) or 1.0
         rest = page_w - NARROW_AMOUNT_CM * len(amounts)
         widths = [NARROW_AMOUNT_CM if k in amounts else rest * w / total for k, w in enumerate(tb.col_widths)]
-        border = "0.5pt solid #000000" if self.layout.ruled else "none"
+        # the 绩效自评表 is a form: drawn with its lines by every producer
+        ruled = self.layout.ruled or "绩效" in tb.title
+        border = "0.5pt solid #000000" if ruled else "none"
         self.styles.append(
             f'<style:style style:name="{name}" style:family="table"><style:table-properties '
             f'style:width="{sum(widths):.3f}cm" table:align="left" fo:margin-top="0.1cm" fo:margin-bottom="0.1cm"/>'

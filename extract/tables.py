@@ -522,11 +522,14 @@ def read_three_block(inst: TableInstance) -> None:
             label_in_code = next((p for p in parts if p and not p.isdigit()), "")
             if not name and label_in_code:
                 name = label_in_code
+            if not name and not code:
+                # a total label centred across the block lands in its amount column (unruled)
+                name = next((texts[c] for c in amount_cols if c < len(texts) and texts[c] in t.total_labels), "")
             total_measure = t.total_labels.get(name)
             if not code and not name:
                 continue
             cols = list(amount_cols)
-            if total_measure and all(not texts[c] for c in cols if c < len(texts)):
+            if total_measure and all(not texts[c] or texts[c] == name for c in cols if c < len(texts)):
                 # a total whose amount is printed further right (merged label cells)
                 nxt = next((c for c in range(max(amount_cols or [name_col]) + 1, len(texts))
                             if texts[c] and parse_value(texts[c]).printed is not None), None)

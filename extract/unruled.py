@@ -33,6 +33,7 @@ from .values import parse_value
 _CODE = re.compile(r"^\d{3}(?:\d{2}){0,2}$")
 _AMOUNT = re.compile(r"^\(?[-−]?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+)\)?%?$")
 _ORDINAL = re.compile(r"^(?:[一二三四五六七八九十]+、|\d+[.、．]\D|[（(][一二三四五六七八九十\d]+[)）])")
+_TOTAL = re.compile(r"^(?:合计|总计)$")
 _NUMERIC = set("0123456789,.-%()−")
 _SMALL_INT = re.compile(r"^\d{1,2}$")
 _FURNITURE = re.compile(r"^(?:第?\d+页(?:共\d+页)?|-\d+-|\d+|\d+/\d+)$")
@@ -92,6 +93,21 @@ def tokens_by_line(chars: list[dict], text_gap: float = 0.75) -> list[list[Token
     return out
 
 
+def _join_spaced(line: list[Token]) -> list[Token]:
+    """A letter-spaced heading (``项    目``, ``栏    次``) is one token: single characters
+    a few character widths apart."""
+    out: list[Token] = []
+    for t in line:
+        p = out[-1] if out else None
+        if p is not None and len(t.compact) == 1 and len(p.compact.replace(" ", "")) >= 1 \
+                and all(len(x) == 1 for x in p.text.split()) and t.x0 - p.x1 < 3 * t.size \
+                and not t.compact.isdigit() and not p.compact[-1:].isdigit():
+            out[-1] = Token(p.text + " " + t.text, p.x0, t.x1, min(p.top, t.top), max(p.bottom, t.bottom), t.size)
+        else:
+            out.append(t)
+    return out
+
+
 def _text(line: list[Token]) -> str:
     return "".join(t.compact for t in line)
 
@@ -134,13 +150,17 @@ def _columns(lines: list[list[Token]]) -> list[tuple[float, float]]:
 
     Numbers never cross a column border; a label may (``合计`` centred over the code and the
     name columns), so a gap crossed by labels in a few lines only still separates columns."""
-    toks = [t for ln in lines for t in ln]
+    toks = [t for ln in lines for t in ln if not _TOTAL.match(t.compact)]
+    if not toks:
+        return []
     lo, hi = min(t.x0 for t in toks), max(t.x1 for t in toks)
     n = int((hi - lo) * 2) + 2
     numeric = [0] * n
     text = [0] * n
     for ln in lines:
         for t in ln:
+            if _TOTAL.match(t.compact):
+                continue  # 合计 / 总计 is printed across the label columns: it defines none
             is_num = t.is_amount or t.compact.isdigit()
             for b in range(int((t.x0 - lo) * 2) + 1, int((t.x1 - lo) * 2)):
                 (numeric if is_num else text)[b] += 1
@@ -223,6 +243,8 @@ def _header_columns(cols: list[tuple[float, float]], header: list[list[Token]]) 
     leaves = [ln for ln in header if not _is_column_numbers(ln)]
     out = list(cols)
     headed = {i for i, (a, b) in enumerate(cols) for ln in leaves for t in ln if t.x0 < b and t.x1 > a}
+    if not cols:  # an empty table: its headings are its columns
+        cols = [(-1e9, -1e9)]
     for li, ln in enumerate(leaves):
         ordered = sorted(ln, key=lambda t: t.x0)
         for i, t in enumerate(ordered):
@@ -389,7 +411,7 @@ def _header_cells(lines: list[list[Token]], xs: list[float]) -> list[tuple[int, 
             # a heading under the group reaches down to the group's sub-heading line; one
             # that ends above it is a sibling spanning rows beside the group (小计 beside 基本支出)
             return (left < mid < right and k not in taken and below is not None
-                    and below["tok"].bottom >= sub["tok"].top - 0.5)
+                    and (below["tok"].top >= sub["tok"].top - 0.5 or below["tok"].bottom > sub["tok"].bottom + 0.5))
 
         lo = hi = own
         while lo - 1 >= 0 and ok(lo - 1):
@@ -416,10 +438,9 @@ def build_grid(page_number: int, header: list[list[Token]], data: list[list[Toke
     if not data:
         return None
     if xs is None:
-        cols = _merge_text_columns(_columns(data), data)
+        cols = _numbered_columns(_header_columns(_merge_text_columns(_columns(data), data), header), header)
         if not cols:
             return None
-        cols = _numbered_columns(_header_columns(cols, header), header)
         xs = _bounds(cols)
     rows = _rows(data)
     head = _header_cells(header, xs) if header else []
@@ -451,7 +472,7 @@ def unruled_grids(page, chars: list[dict], catalog, department: str | None,
     ``carry_xs``: the columns of a table left open at the foot of the previous page. Returns
     the grids and the columns of a table still open at this page's foot."""
     lines = tokens_by_line(chars)
-    tight = tokens_by_line(chars, 0.25)
+    tight = [_join_spaced(ln) for ln in tokens_by_line(chars, 0.25)]
     grids: list[Grid] = []
     open_xs = None
     starts: list[tuple[int, list[float] | None]] = []
