@@ -93,15 +93,15 @@ def tokens_by_line(chars: list[dict], text_gap: float = 0.75) -> list[list[Token
     return out
 
 
-def _join_spaced(line: list[Token]) -> list[Token]:
+def _join_spaced(line: list[Token], above: list[list[Token]]) -> list[Token]:
     """A letter-spaced heading (``项    目``, ``栏    次``) is one token: single characters
-    a few character widths apart."""
+    a few character widths apart (not the one-character remainders of wrapped headings)."""
     out: list[Token] = []
     for t in line:
         p = out[-1] if out else None
-        if p is not None and len(t.compact) == 1 and len(p.compact.replace(" ", "")) >= 1 \
-                and all(len(x) == 1 for x in p.text.split()) and t.x0 - p.x1 < 3 * t.size \
-                and not t.compact.isdigit() and not p.compact[-1:].isdigit():
+        if p is not None and len(t.compact) == 1 and all(len(x) == 1 for x in p.text.split()) \
+                and t.x0 - p.x1 < 3 * t.size and not t.compact.isdigit() and not p.compact[-1:].isdigit() \
+                and not _is_continuation(t, above) and not _is_continuation(p, above):
             out[-1] = Token(p.text + " " + t.text, p.x0, t.x1, min(p.top, t.top), max(p.bottom, t.bottom), t.size)
         else:
             out.append(t)
@@ -128,11 +128,13 @@ def _is_column_numbers(line: list[Token]) -> bool:
     return len(texts) >= 2 and all(_SMALL_INT.match(t) for t in texts)
 
 
-def _ends_table(line: list[Token], catalog, department) -> str | None:
-    """Why this line is not part of the table above it: furniture (a page number: the table
-    may go on over the page), or a note, an empty-table sentence, the next title (it ends)."""
+def _ends_table(line: list[Token], catalog, department, page_height: float) -> str | None:
+    """Why this line is not part of the table above it: furniture (a page number in the
+    page's margin: the table may go on over the page), or a note, an empty-table sentence,
+    the next title (it ends)."""
     text = _text(line)
-    if len(line) == 1 and _FURNITURE.match(text):
+    top = min(t.top for t in line)
+    if len(line) == 1 and _FURNITURE.match(text) and (top > 0.88 * page_height or top < 0.08 * page_height):
         return "furniture"
     if _NOTE.match(text) or (_EMPTY.search(text) and not any(t.is_amount for t in line)):
         return "end"
@@ -176,7 +178,14 @@ def _columns(lines: list[list[Token]]) -> list[tuple[float, float]]:
             cols[-1][1] = lo + b / 2
         elif inside:
             inside = False
-    return [(a, b + 0.5) for a, b in cols]
+    out = [(a, b + 0.5) for a, b in cols]
+    # the tail of a long left-aligned label (covered in few rows) belongs to the column the
+    # label starts in, as far as the next column
+    for k, (a, b) in enumerate(out):
+        nxt = out[k + 1][0] - 1 if k + 1 < len(out) else float("inf")
+        tail = max((t.x1 for t in toks if a <= t.x0 <= b and not (t.is_amount or t.compact.isdigit())), default=b)
+        out[k] = (a, max(b, min(tail, nxt)))
+    return out
 
 
 def _merge_text_columns(cols: list[tuple[float, float]], lines: list[list[Token]]) -> list[tuple[float, float]]:
@@ -472,7 +481,9 @@ def unruled_grids(page, chars: list[dict], catalog, department: str | None,
     ``carry_xs``: the columns of a table left open at the foot of the previous page. Returns
     the grids and the columns of a table still open at this page's foot."""
     lines = tokens_by_line(chars)
-    tight = [_join_spaced(ln) for ln in tokens_by_line(chars, 0.25)]
+    tight: list[list[Token]] = []
+    for ln in tokens_by_line(chars, 0.25):
+        tight.append(_join_spaced(ln, tight[-3:]))
     grids: list[Grid] = []
     open_xs = None
     starts: list[tuple[int, list[float] | None]] = []
@@ -500,7 +511,7 @@ def unruled_grids(page, chars: list[dict], catalog, department: str | None,
             data_started = False
         while j < end_limit:
             ln = lines[j]
-            why = _ends_table(ln, catalog, department)
+            why = _ends_table(ln, catalog, department, page.height)
             if why is not None and (data or why == "end"):
                 ended = why == "end"
                 break
