@@ -31,7 +31,8 @@ from .text import compact, normalize
 from .values import parse_value
 
 _CODE = re.compile(r"^\d{3}(?:\d{2}){0,2}$")
-_AMOUNT = re.compile(r"^\(?[-−]?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+)\)?%?$")
+# an amount, or the first part of one wrapped inside its cell (``4,199.`` over ``74``)
+_AMOUNT = re.compile(r"^\(?[-−]?(?:\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d{1,3}(?:,\d{3})*,\d{0,2}|\d+\.\d*)\)?%?$")
 _ORDINAL = re.compile(r"^(?:[一二三四五六七八九十]+、|\d+[.、．]\D|[（(][一二三四五六七八九十\d]+[)）])")
 _TOTAL = re.compile(r"^(?:合计|总计)$")
 _NUMERIC = set("0123456789,.-%()−")
@@ -183,7 +184,7 @@ def _columns(lines: list[list[Token]]) -> list[tuple[float, float]]:
     # label starts in, as far as the next column
     for k, (a, b) in enumerate(out):
         nxt = out[k + 1][0] - 1 if k + 1 < len(out) else float("inf")
-        tail = max((t.x1 for t in toks if a <= t.x0 <= b and not (t.is_amount or t.compact.isdigit())), default=b)
+        tail = max((t.x1 for t in toks if a - 1.5 <= t.x0 <= b and not (t.is_amount or t.compact.isdigit())), default=b)
         out[k] = (a, max(b, min(tail, nxt)))
     return out
 
