@@ -337,23 +337,39 @@ def _span(t: Token, xs: list[float]) -> list[int]:
 # rows
 
 
-def _rows(lines: list[list[Token]]) -> list[list[list[Token]]]:
-    """Group data lines into table rows: lines closer than the row pitch are one row."""
-    if not lines:
-        return []
-    base = [max(t.bottom for t in ln) for ln in lines]
-    size = sorted(t.size for ln in lines for t in ln)[len([1 for ln in lines for _ in ln]) // 2]
-    gaps = sorted(b - a for a, b in zip(base, base[1:]) if b - a > 0.2 * size)
-    pitch = gaps[len(gaps) // 2] if gaps else size * 1.5  # single-line rows are the most common
-    wrap = size * 1.2  # baseline distance of two lines inside one cell
-    limit = min(0.93 * pitch, (pitch + wrap) / 2) if pitch > wrap * 1.08 else 0.6 * pitch
-    rows = [[lines[0]]]
-    for prev, cur, ln in zip(base, base[1:], lines[1:]):
-        if cur - prev < limit:
-            rows[-1].append(ln)
+def _rows(lines: list[list[Token]], xs: list[float]) -> list[list[list[Token]]]:
+    """Group the data lines' tokens into table rows.
+
+    In each column, lines closer than paragraph line spacing are one cell (a label or a
+    number wrapped inside it: ``548.3`` over ``3``); cells of different columns whose vertical
+    extents overlap are one row (an amount centred beside a two-line label). Rows are apart
+    by the cells' padding, wider than the line spacing inside a cell."""
+    blocks: list[list[Token]] = []
+    by_col: dict[int, list[Token]] = {}
+    for ln in lines:
+        for t in ln:
+            by_col.setdefault(_col_of(t, xs), []).append(t)
+    for toks in by_col.values():
+        toks.sort(key=lambda t: (t.top, t.x0))
+        for t in toks:
+            last = blocks[-1] if blocks and blocks[-1] is not None and _col_of(blocks[-1][0], xs) == _col_of(t, xs) \
+                else None
+            if last is not None and (abs(t.top - last[-1].top) < 0.3 * t.size
+                                     or 0 <= t.top - max(u.bottom for u in last) < 0.35 * t.size):
+                last.append(t)
+            else:
+                blocks.append([t])
+        blocks.append(None)  # a column's blocks never continue into the next column's
+    spans = sorted(([min(t.top for t in b), max(t.bottom for t in b), b] for b in blocks if b),
+                   key=lambda x: x[0])
+    rows: list[list] = []
+    for top, bottom, b in spans:
+        if rows and top < rows[-1][1] - 0.5:
+            rows[-1][1] = max(rows[-1][1], bottom)
+            rows[-1][2].extend(b)
         else:
-            rows.append([ln])
-    return rows
+            rows.append([top, bottom, list(b)])
+    return [[sorted(r[2], key=lambda t: (t.top, t.x0))] for r in rows]
 
 
 # ----------------------------------------------------------------------------------------
@@ -452,7 +468,7 @@ def build_grid(page_number: int, header: list[list[Token]], data: list[list[Toke
         if not cols:
             return None
         xs = _bounds(cols)
-    rows = _rows(data)
+    rows = _rows(data, xs)
     head = _header_cells(header, xs) if header else []
     line_tops = [min(t.top for t in ln) for ln in header] + [min(t.top for ln in r for t in ln) for r in rows]
     ys = line_tops + [max(t.bottom for ln in rows[-1] for t in ln) + 1]
