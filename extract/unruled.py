@@ -246,15 +246,26 @@ def _is_continuation(t: Token, above: list[list[Token]]) -> bool:
     return any(_wraps_onto(p, t) for ln in above for p in ln)
 
 
-def _header_columns(cols: list[tuple[float, float]], header: list[list[Token]]) -> list[tuple[float, float]]:
-    """A heading over no data column either names a column whose cells are all blank (a new
-    column) or sits centred above right-aligned amounts (it widens their column); a group
-    heading (with headings below it) makes no column."""
+def _header_columns(cols: list[tuple[float, float]], header: list[list[Token]],
+                    data: list[list[Token]]) -> list[tuple[float, float]]:
+    """A heading over no data column either heads a data column that has none (centred over
+    the cell the column's text sits in: left-aligned text and codes fill a cell rightwards to
+    the next column, right-aligned amounts leftwards from the previous one) or names a column
+    whose cells are all blank (a new column); a group heading (with headings below it) makes
+    no column."""
     leaves = [ln for ln in header if not _is_column_numbers(ln)]
     out = list(cols)
     headed = {i for i, (a, b) in enumerate(cols) for ln in leaves for t in ln if t.x0 < b and t.x1 > a}
-    if not cols:  # an empty table: its headings are its columns
-        cols = [(-1e9, -1e9)]
+    right_aligned = []
+    for a, b in cols:
+        inside = [t for ln in data for t in ln if a - 0.5 <= _centre(t) <= b + 0.5 and not _TOTAL.match(t.compact)]
+        right_aligned.append(bool(inside) and sum(t.is_amount for t in inside) * 2 > len(inside))
+    cell = []
+    for k, (a, b) in enumerate(cols):
+        if right_aligned[k]:
+            cell.append((cols[k - 1][1] if k else float("-inf"), b))
+        else:
+            cell.append((a, cols[k + 1][0] if k + 1 < len(cols) else float("inf")))
     for li, ln in enumerate(leaves):
         ordered = sorted(ln, key=lambda t: t.x0)
         for i, t in enumerate(ordered):
@@ -262,12 +273,12 @@ def _header_columns(cols: list[tuple[float, float]], header: list[list[Token]]) 
                 continue
             if _group_extent(t, leaves[li + 1:], *_room(ordered, i)) is not None:
                 continue
-            near = min(range(len(cols)), key=lambda k: min(abs(cols[k][0] - t.x1), abs(t.x0 - cols[k][1])))
-            gap = min(abs(cols[near][0] - t.x1), abs(t.x0 - cols[near][1]))
-            if near not in headed and gap < 2 * t.size:
-                a, b = out[near]
-                out[near] = (min(a, t.x0), max(b, t.x1))  # the heading of right-aligned amounts
-                headed.add(near)
+            home = [k for k in range(len(cols)) if k not in headed and cell[k][0] <= _centre(t) <= cell[k][1]]
+            if home:
+                k = home[0]
+                a, b = out[k]
+                out[k] = (min(a, t.x0), max(b, t.x1))
+                headed.add(k)
             else:
                 out.append((t.x0, t.x1))
     return sorted(out)
@@ -464,7 +475,7 @@ def build_grid(page_number: int, header: list[list[Token]], data: list[list[Toke
     if not data:
         return None
     if xs is None:
-        cols = _numbered_columns(_header_columns(_merge_text_columns(_columns(data), data), header), header)
+        cols = _numbered_columns(_header_columns(_merge_text_columns(_columns(data), data), header, data), header)
         if not cols:
             return None
         xs = _bounds(cols)
