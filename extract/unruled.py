@@ -34,7 +34,8 @@ _CODE = re.compile(r"^\d{3}(?:\d{2}){0,2}$")
 # an amount, or the first part of one wrapped inside its cell (``4,199.`` over ``74``)
 _AMOUNT = re.compile(r"^\(?[-−]?(?:\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d{1,3}(?:,\d{3})*,\d{0,2}|\d+\.\d*)\)?%?$")
 _ORDINAL = re.compile(r"^(?:[一二三四五六七八九十]+、|\d+[.、．]\D|[（(][一二三四五六七八九十\d]+[)）])")
-_TOTAL = re.compile(r"^(?:合计|总计)$")
+# total labels (合计, 本年收入合计, 当年支出小计) are often printed across label columns
+_TOTAL = re.compile(r"^\D{0,10}(?:合计|总计|小计)$")
 _NUMERIC = set("0123456789,.-%()−")
 _SMALL_INT = re.compile(r"^\d{1,2}$")
 _FURNITURE = re.compile(r"^(?:第?\d+页(?:共\d+页)?|-\d+-|\d+|\d+/\d+)$")
@@ -135,7 +136,7 @@ def _ends_table(line: list[Token], catalog, department, page_height: float) -> s
     the next title (it ends)."""
     text = _text(line)
     top = min(t.top for t in line)
-    if len(line) == 1 and _FURNITURE.match(text) and (top > 0.88 * page_height or top < 0.08 * page_height):
+    if _FURNITURE.match(text) and (top > 0.88 * page_height or top < 0.08 * page_height):
         return "furniture"
     if _NOTE.match(text) or (_EMPTY.search(text) and not any(t.is_amount for t in line)):
         return "end"
@@ -151,8 +152,8 @@ def _ends_table(line: list[Token], catalog, department, page_height: float) -> s
 def _columns(lines: list[list[Token]]) -> list[tuple[float, float]]:
     """x-extents of the columns the data lines cover (a coverage profile in 0.5 pt bins).
 
-    Numbers never cross a column border; a label may (``合计`` centred over the code and the
-    name columns), so a gap crossed by labels in a few lines only still separates columns."""
+    Numbers never cross a column border; total labels may (``合计`` centred over the code and
+    the name columns): they define no column."""
     toks = [t for ln in lines for t in ln if not _TOTAL.match(t.compact)]
     if not toks:
         return []
@@ -167,7 +168,7 @@ def _columns(lines: list[list[Token]]) -> list[tuple[float, float]]:
             is_num = t.is_amount or t.compact.isdigit()
             for b in range(int((t.x0 - lo) * 2) + 1, int((t.x1 - lo) * 2)):
                 (numeric if is_num else text)[b] += 1
-    allowed = max(1, len(lines) // 8) if len(lines) >= 4 else 0
+    allowed = 0
     cols: list[list[float]] = []
     inside = False
     for b in range(n):
@@ -316,6 +317,13 @@ def _numbered_columns(cols: list[tuple[float, float]], header: list[list[Token]]
 
 
 def _bounds(cols: list[tuple[float, float]]) -> list[float]:
+    merged: list[tuple[float, float]] = []
+    for a, b in sorted(cols):  # a heading widened over its neighbour: one column
+        if merged and a < merged[-1][1] - 0.5:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    cols = merged
     xs = [cols[0][0] - 2]
     for (_, b), (a, _) in zip(cols, cols[1:]):
         xs.append((b + a) / 2)
