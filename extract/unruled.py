@@ -255,8 +255,15 @@ def _header_columns(cols: list[tuple[float, float]], header: list[list[Token]],
     whose cells are all blank (a new column); a group heading (with headings below it) makes
     no column."""
     leaves = [ln for ln in header if not _is_column_numbers(ln)]
+    groups = set()
+    for li, ln in enumerate(leaves):
+        ordered = sorted(ln, key=lambda t: t.x0)
+        for i, t in enumerate(ordered):
+            if _group_extent(t, leaves[li + 1:], *_room(ordered, i)) is not None:
+                groups.add(id(t))
     out = list(cols)
-    headed = {i for i, (a, b) in enumerate(cols) for ln in leaves for t in ln if t.x0 < b and t.x1 > a}
+    headed = {i for i, (a, b) in enumerate(cols) for ln in leaves for t in ln
+              if t.x0 < b and t.x1 > a and id(t) not in groups}
     right_aligned = []
     for a, b in cols:
         inside = [t for ln in data for t in ln if a - 0.5 <= _centre(t) <= b + 0.5 and not _TOTAL.match(t.compact)]
@@ -270,9 +277,7 @@ def _header_columns(cols: list[tuple[float, float]], header: list[list[Token]],
     for li, ln in enumerate(leaves):
         ordered = sorted(ln, key=lambda t: t.x0)
         for i, t in enumerate(ordered):
-            if any(t.x0 < b and t.x1 > a for a, b in cols) or _is_continuation(t, leaves[:li]):
-                continue
-            if _group_extent(t, leaves[li + 1:], *_room(ordered, i)) is not None:
+            if id(t) in groups or any(t.x0 < b and t.x1 > a for a, b in cols) or _is_continuation(t, leaves[:li]):
                 continue
             home = [k for k in range(len(cols)) if k not in headed and cell[k][0] <= _centre(t) <= cell[k][1]]
             if home:
