@@ -502,18 +502,63 @@ def build_grid(page_number: int, header: list[list[Token]], data: list[list[Toke
         cells.append(Cell(li, c0, nlines, c1 - c0, normalize(text).strip(),
                           (xs[c0], ys[li], xs[c1], ys[li + nlines]), [text]))
     nh = len(header)
-    for ri, row in enumerate(rows):
+    body: list[dict[int, list[str]]] = []
+    for row in rows:
         texts: dict[int, list[str]] = {}
         for ln in row:
             for t in ln:
                 texts.setdefault(_col_of(t, xs), []).append(t.text)
+        body.append(texts)
+    spans = _group_label_spans(body, len(xs) - 1)
+    covered = {(r, k) for (r0, k), n in spans.items() for r in range(r0 + 1, r0 + n)}
+    for ri, texts in enumerate(body):
         r = nh + ri
         for k in range(len(xs) - 1):
+            if (ri, k) in covered:
+                continue
             parts = texts.get(k, [])
-            cells.append(Cell(r, k, 1, 1, normalize("".join(parts)).replace(" ", "").strip(),
-                              (xs[k], ys[r], xs[k + 1], ys[r + 1]), parts))
+            n = spans.get((ri, k), 1)
+            cells.append(Cell(r, k, n, 1, normalize("".join(parts)).replace(" ", "").strip(),
+                              (xs[k], ys[r], xs[k + 1], ys[r + n]), parts))
     cells.sort(key=lambda c: (c.row, c.col))
     return Grid(page_number, (xs[0], ys[0], xs[-1], ys[-1]), xs, ys, cells, ruled=False), xs
+
+
+def _group_label_spans(body: list[dict[int, list[str]]], n_cols: int) -> dict[tuple[int, int], int]:
+    """Rows a group label covers ({(first row, column): rows}, the label moved to its first row).
+
+    A label printed once for several rows of the column to its right (一般公共预算资金 beside
+    小计 / 公共财政拨款 / 专项收入) is centred on them: it covers as many rows below it as the
+    empty rows above it that no other label covers."""
+    def is_text(parts: list[str]) -> bool:
+        t = compact("".join(parts))
+        return bool(t) and parse_value(t).kind == "text" and not _CODE.match(t)
+
+    out: dict[tuple[int, int], int] = {}
+    for k in range(n_cols - 1):
+        col = [is_text(b.get(k, [])) for b in body]
+        right = [is_text(b.get(k + 1, [])) for b in body]
+        labelled = [r for r, v in enumerate(col) if v]
+        # a column of group labels: labels on few rows, the column to its right labelled on most
+        if not labelled or len(labelled) * 2 > len(body) or sum(right) * 2 < len(body) \
+                or any(body[r].get(k) and not v for r, v in enumerate(col)):
+            continue
+        grand = [r for r, b in enumerate(body) if re.search(r"(?:合计|总计)$", compact("".join(b.get(k + 1, []))))]
+        start = 0
+        for r in labelled:
+            start = max([start] + [g + 1 for g in grand if g < r])  # 收入总计 printed across both
+            if not right[r]:  # a label spanning both columns: not a group label
+                start = r + 1
+                continue
+            above = r - start
+            first, n = r - above, 2 * above + 1
+            if first + n > len(body) or any(col[x] for x in range(r + 1, first + n)):
+                first, n = r, 1
+            if n > 1:
+                body[first][k], body[r][k] = body[r][k], []
+                out[(first, k)] = n
+            start = first + n
+    return out
 
 
 def unruled_grids(page, chars: list[dict], catalog, department: str | None,
