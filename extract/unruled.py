@@ -114,14 +114,20 @@ def _text(line: list[Token]) -> str:
     return "".join(t.compact for t in line)
 
 
+def _is_prose(line: list[Token]) -> bool:
+    """A line of running text (a paragraph, a list of table titles), not a table row: long
+    text in one or two pieces."""
+    return len(line) <= 2 and max(len(t.compact) for t in line) >= 24
+
+
 def _is_data_line(line: list[Token]) -> bool:
-    if any(t.is_amount for t in line):
+    """The first line of a table body: it prints an amount (or a dash) beside its label or
+    code; an empty table's 合计 row prints nothing else."""
+    if _is_prose(line):
+        return False
+    if any(t.is_amount for t in line) and len(line) >= 2:
         return True
-    first = line[0].compact
-    if _CODE.match(first) or _ORDINAL.match(first):
-        return True
-    # an empty table's 合计 row prints nothing else; a heading line may start with 合计 too
-    return first.replace(" ", "") in ("合计", "总计") and len(line) == 1
+    return line[0].compact in ("合计", "总计") and len(line) == 1
 
 
 def _is_column_numbers(line: list[Token]) -> bool:
@@ -138,7 +144,7 @@ def _ends_table(line: list[Token], catalog, department, page_height: float) -> s
     top = min(t.top for t in line)
     if _FURNITURE.match(text) and (top > 0.88 * page_height or top < 0.08 * page_height):
         return "furniture"
-    if _NOTE.match(text) or (_EMPTY.search(text) and not any(t.is_amount for t in line)):
+    if _NOTE.match(text) or (_EMPTY.search(text) and not any(t.is_amount for t in line)) or _is_prose(line):
         return "end"
     if catalog.match_title(" ".join(t.text for t in line), department):
         return "end"
@@ -601,6 +607,9 @@ def unruled_grids(page, chars: list[dict], catalog, department: str | None,
             if why is not None and (data or why == "end"):
                 ended = why == "end"
                 break
+            if why == "furniture":  # a running head or page number above the table
+                j += 1
+                continue
             if data or data_started or (_is_data_line(ln) and not _is_column_numbers(ln)):
                 data.append(ln)
             elif why is None:
@@ -608,8 +617,9 @@ def unruled_grids(page, chars: list[dict], catalog, department: str | None,
             j += 1
         if xs is not None:
             header = []  # a continuation: the first page's columns, its repeated header dropped
-        if not data:
-            continue
+        if not data or not any(t.is_amount for ln in data for t in ln) and (
+                len(data) > 1 or sum(len(ln) for ln in header) < 3):
+            continue  # no amount, and not an empty table (headings over one 合计 line)
         built = build_grid(page.number, header, data, xs)
         if built is None:
             continue
