@@ -125,7 +125,7 @@ def _is_data_line(line: list[Token]) -> bool:
     code; an empty table's 合计 row prints nothing else."""
     if _is_prose(line):
         return False
-    if any(t.is_amount for t in line) and len(line) >= 2:
+    if any(t.is_amount for t in line):
         return True
     return line[0].compact in ("合计", "总计") and len(line) == 1
 
