@@ -36,10 +36,9 @@ PLAN: list[tuple[str, str, Layout, dict]] = [
      {"landscape": ["fiscal_appropriation_summary", "three_public"]}),
     ("cult", "final", Layout(ruled=False, letter_spaced=True, split_codes=True), {}),
     ("hlth", "final", Layout(ruled=False, narrow_amounts=True), {}),
-    ("edu", "final", Layout(ruled=False, narrow_amounts=True, letter_spaced=True),
-     {"long_tables": True, "narrow_names": True, "repeat_header": False}),
+    ("edu", "final", Layout(narrow_amounts=True), {}),
     ("fin", "final", Layout(narrow_amounts=True), {"long_tables": True, "narrow_names": True, "repeat_header": True}),
-    ("civ", "budget", Layout(ruled=False, letter_spaced=True, split_codes=True), {}),
+    ("civ", "budget", Layout(ruled=False, letter_spaced=True), {}),
     ("tran", "budget", Layout(narrow_amounts=True, split_codes=True), {}),
 ]
 
@@ -54,13 +53,13 @@ def build(key: str, kind: str, layout: Layout, forced: dict):
     years = department_years(SEED, dept, [YEAR - 1, YEAR])
     series = years["consolidated"]
     if kind == "final":
-        spec = DocSpec(f"{YEAR}_{key}_hz_lo", dept, "consolidated", YEAR, PRODUCER)
+        spec = DocSpec(f"{YEAR}_{key}_hz", dept, "consolidated", YEAR, PRODUCER)
         spec.variants = choose_variants(random.Random(f"{SEED}|variants|{spec.stem}"), spec)
         spec.variants.update(forced)
         finalize_variants(spec.variants)
         doc, truth = build_document(spec, series[YEAR], series[YEAR - 1], years["unit_names"], SEED)
     else:
-        spec = BudgetSpec(f"{YEAR}_{key}_ys_lo", dept, YEAR, PRODUCER)
+        spec = BudgetSpec(f"{YEAR}_{key}_ys", dept, YEAR, PRODUCER)
         doc, truth, _ = build_budget(spec, series[YEAR], SEED)
     truth["file"] = f"{spec.stem}.pdf"
     truth["document"]["variants"] = sorted(set(truth["document"]["variants"]) | set(layout.labels()))
