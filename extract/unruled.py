@@ -38,7 +38,7 @@ _ORDINAL = re.compile(r"^(?:[一二三四五六七八九十]+、|\d+[.、．]\D|
 _TOTAL = re.compile(r"^\D{0,10}(?:合计|总计|小计)$")
 _NUMERIC = set("0123456789,.-%()−")
 _SMALL_INT = re.compile(r"^\d{1,2}$")
-_FURNITURE = re.compile(r"^(?:第?\d+页(?:共\d+页)?|-\d+-|\d+|\d+/\d+)$")
+_FURNITURE = re.compile(r"^(?:第?\d+页(?:共\d+页)?|[-—–]+\d+[-—–]+|\d+|\d+/\d+)$")
 _UNIT_OR_DEPT = re.compile(r"(?:单位|部门|编制单位|单位名称|部门名称)[:：]")
 _NOTE = re.compile(r"^(?:注[:：1-9]|说明[:：]|备注[:：])")
 _EMPTY = re.compile(r"没有|不涉及|无数据|为空表")
@@ -125,8 +125,10 @@ def _is_data_line(line: list[Token]) -> bool:
     code; an empty table's 合计 row prints nothing else."""
     if _is_prose(line):
         return False
-    if any(t.is_amount for t in line):
+    if any(t.is_amount and any(ch.isdigit() for ch in t.compact) for t in line):
         return True
+    if any(t.is_amount for t in line) and any(parse_value(t.compact).kind == "text" for t in line):
+        return True  # dashes beside a label (an empty table's 合计 row)
     return line[0].compact in ("合计", "总计") and len(line) == 1
 
 
@@ -142,7 +144,7 @@ def _ends_table(line: list[Token], catalog, department, page_height: float) -> s
     the next title (it ends)."""
     text = _text(line)
     top = min(t.top for t in line)
-    if _FURNITURE.match(text) and (top > 0.88 * page_height or top < 0.08 * page_height):
+    if _FURNITURE.match(text) and (top > 0.85 * page_height or top < 0.08 * page_height):
         return "furniture"
     if _NOTE.match(text) or (_EMPTY.search(text) and not any(t.is_amount for t in line)) or _is_prose(line):
         return "end"
