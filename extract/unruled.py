@@ -569,11 +569,15 @@ def _group_label_spans(body: list[dict[int, list[str]]], n_cols: int) -> dict[tu
     return out
 
 
+TITLE_ONLY = "title only"  # a title (and heading) at a page's foot, the table on the next page
+
+
 def unruled_grids(page, chars: list[dict], catalog, department: str | None,
-                  carry_xs: list[float] | None) -> tuple[list[Grid], list[float] | None]:
+                  carry_xs: list[float] | str | None) -> tuple[list[Grid], list[float] | str | None]:
     """Grids of the unruled tables on one page (``page``: :class:`extract.tables.PageData`);
-    ``carry_xs``: the columns of a table left open at the foot of the previous page. Returns
-    the grids and the columns of a table still open at this page's foot."""
+    ``carry_xs``: the columns of a table left open at the foot of the previous page, or
+    :data:`TITLE_ONLY` when a title there opens a table printed here. Returns the grids and
+    what is left open at this page's foot."""
     lines = tokens_by_line(chars)
     tight: list[list[Token]] = []
     for ln in tokens_by_line(chars, 0.25):
@@ -582,7 +586,7 @@ def unruled_grids(page, chars: list[dict], catalog, department: str | None,
     open_xs = None
     starts: list[tuple[int, list[float] | None]] = []
     if carry_xs is not None:
-        starts.append((0, carry_xs))
+        starts.append((0, None if carry_xs == TITLE_ONLY else carry_xs))
     for j, ln in enumerate(lines):
         if catalog.match_title(" ".join(t.text for t in ln), department):
             starts.append((j + 1, None))
@@ -619,6 +623,9 @@ def unruled_grids(page, chars: list[dict], catalog, department: str | None,
             j += 1
         if xs is not None:
             header = []  # a continuation: the first page's columns, its repeated header dropped
+        if not data and s > 0 and n + 1 == len(starts) and not ended:
+            open_xs = TITLE_ONLY  # the page ends under the title: the rows are on the next page
+            continue
         if not data or not any(t.is_amount for ln in data for t in ln) and (
                 len(data) > 1 or sum(len(ln) for ln in header) < 3):
             continue  # no amount, and not an empty table (headings over one 合计 line)
