@@ -369,7 +369,7 @@ def _span(t: Token, xs: list[float]) -> list[int]:
 # rows
 
 
-def _rows(lines: list[list[Token]], xs: list[float]) -> list[list[list[Token]]]:
+def _rows(lines: list[list[Token]], xs: list[float], spanning: set) -> list[list[list[Token]]]:
     """Group the data lines' tokens into table rows.
 
     In each column, lines closer than paragraph line spacing are one cell (a label or a
@@ -394,13 +394,35 @@ def _rows(lines: list[list[Token]], xs: list[float]) -> list[list[list[Token]]]:
         blocks.append(None)  # a column's blocks never continue into the next column's
     spans = sorted(([min(t.top for t in b), max(t.bottom for t in b), b] for b in blocks if b),
                    key=lambda x: x[0])
+
+    def overlaps(a, b) -> bool:
+        return a[0] < b[1] - 0.5 and b[0] < a[1] - 0.5
+
+    # a label centred on an even number of rows (一般公共预算资金 beside four rows) overlaps two
+    # cells of the next column: it spans rows, it does not join them
+    between = []
+    for sp in spans:
+        col = _col_of(sp[2][0], xs)
+        counts: dict[int, int] = {}
+        for other in spans:
+            oc = _col_of(other[2][0], xs)
+            if oc != col and overlaps(sp, other):
+                counts[oc] = counts.get(oc, 0) + 1
+        if any(n >= 2 for n in counts.values()):
+            between.append(sp)
     rows: list[list] = []
-    for top, bottom, b in spans:
+    for top, bottom, b in (sp for sp in spans if not any(sp is x for x in between)):
         if rows and top < rows[-1][1] - 0.5:
             rows[-1][1] = max(rows[-1][1], bottom)
             rows[-1][2].extend(b)
         else:
             rows.append([top, bottom, list(b)])
+    for sp in between:  # in the upper of the rows it sits between
+        r = next((i for i, row in enumerate(rows) if overlaps(sp, row)), None)
+        if r is None:
+            continue
+        rows[r][2].extend(sp[2])
+        spanning.add((r, _col_of(sp[2][0], xs)))
     return [[sorted(r[2], key=lambda t: (t.top, t.x0))] for r in rows]
 
 
@@ -500,7 +522,8 @@ def build_grid(page_number: int, header: list[list[Token]], data: list[list[Toke
         if not cols:
             return None
         xs = _bounds(cols)
-    rows = _rows(data, xs)
+    between: set[tuple[int, int]] = set()  # (row, column) of labels printed between two rows
+    rows = _rows(data, xs, between)
     head = _header_cells(header, xs) if header else []
     line_tops = [min(t.top for t in ln) for ln in header] + [min(t.top for ln in r for t in ln) for r in rows]
     ys = line_tops + [max(t.bottom for ln in rows[-1] for t in ln) + 1]
@@ -517,7 +540,7 @@ def build_grid(page_number: int, header: list[list[Token]], data: list[list[Toke
             for t in ln:
                 texts.setdefault(_col_of(t, xs), []).append(t.text)
         body.append(texts)
-    spans = _group_label_spans(body, len(xs) - 1)
+    spans = _group_label_spans(body, len(xs) - 1, between)
     covered = {(r, k) for (r0, k), n in spans.items() for r in range(r0 + 1, r0 + n)}
     for ri, texts in enumerate(body):
         r = nh + ri
@@ -532,7 +555,8 @@ def build_grid(page_number: int, header: list[list[Token]], data: list[list[Toke
     return Grid(page_number, (xs[0], ys[0], xs[-1], ys[-1]), xs, ys, cells, ruled=False), xs
 
 
-def _group_label_spans(body: list[dict[int, list[str]]], n_cols: int) -> dict[tuple[int, int], int]:
+def _group_label_spans(body: list[dict[int, list[str]]], n_cols: int,
+                       between: set[tuple[int, int]]) -> dict[tuple[int, int], int]:
     """Rows a group label covers ({(first row, column): rows}, the label moved to its first row).
 
     A label printed once for several rows of the column to its right (一般公共预算资金 beside
@@ -559,7 +583,7 @@ def _group_label_spans(body: list[dict[int, list[str]]], n_cols: int) -> dict[tu
                 start = r + 1
                 continue
             above = r - start
-            first, n = r - above, 2 * above + 1
+            first, n = r - above, 2 * above + (2 if (r, k) in between else 1)
             if first + n > len(body) or any(col[x] for x in range(r + 1, first + n)):
                 first, n = r, 1
             if n > 1:
