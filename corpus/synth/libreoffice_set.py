@@ -38,7 +38,7 @@ PLAN: list[tuple[str, str, Layout, dict]] = [
     ("hlth", "final", Layout(ruled=False, narrow_amounts=True), {}),
     ("edu", "final", Layout(narrow_amounts=True), {}),
     ("fin", "final", Layout(narrow_amounts=True), {"long_tables": True, "narrow_names": True, "repeat_header": True}),
-    ("civ", "budget", Layout(ruled=False, letter_spaced=True), {}),
+    ("civ", "budget", Layout(letter_spaced=True), {}),
     ("tran", "budget", Layout(narrow_amounts=True, split_codes=True), {}),
 ]
 
