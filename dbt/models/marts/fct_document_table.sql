@@ -23,6 +23,11 @@ select
     t.is_empty,
     t.empty_sentence,
     t.project_name,
+    t.recognised_by,
+    t.recognition_score,
+    t.is_ambiguous,
+    t.normalised_title,
+    t.recognition_candidates,
     t.ruled,
     t.extraction_problem
 from {{ ref('stg_extracted_table') }} as t
