@@ -64,6 +64,8 @@ EXTRACTED_TABLE = pa.schema(
         ("is_ambiguous", pa.bool_()),  # two templates scored alike: left unnamed, candidates kept
         ("normalised_title", pa.string()),  # title without numbering, year, department, 情况表/预算表
         ("recognition_candidates", pa.string()),  # JSON [[template id, score], …] best first
+        ("ruled", pa.bool_()),  # drawn with ruling lines; False: columns/rows found from text positions
+        ("extraction_problem", pa.string()),  # why a table that prints amounts yielded none (with page)
     ]
 )
 
