@@ -28,6 +28,7 @@ from .grid import find_grids, grids_from_tables, page_lines
 from .identify import identify
 from .narrative import extract_figures, locate_figures
 from .pdf import MAX_PAGES_DEFAULT, check_bytes, check_text_layer, cheap_pass, sha256_file
+from .perf_target import read_performance_targets
 from .performance import read_performance
 from .recognize import is_title_like
 from .toc import listed_tables
@@ -36,6 +37,7 @@ from .tables import PageData, locate_tables, read_table
 from .text import compact
 
 EXTRACTOR_VERSION = "1.0.0"
+PERFORMANCE_TARGET_TABLES = ("budget_performance_target", "budget_performance_department")
 MANIFEST = "manifest.json"
 
 
@@ -144,7 +146,7 @@ def read_document(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT, read=None) 
     instances = locate_tables(pages, catalog, ident.department_name, ident.doc_kind)
     complete_identity(ident, instances, path.name, cp.text)
     inherit_units(instances)
-    projects, indicators = [], []
+    projects, indicators, targets = [], [], []
     for inst in instances:
         if inst.template is not None and inst.template.layout == "performance":
             proj, inds = read_performance(inst)
@@ -152,6 +154,8 @@ def read_document(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT, read=None) 
             indicators.extend(inds)
         else:
             read_table(inst)
+            if inst.template is not None and inst.template.id in PERFORMANCE_TARGET_TABLES:
+                targets.extend(read_performance_targets(inst))
     if ident.doc_kind is None and not any(i.template for i in instances):
         raise errors.NotADisclosure(f"{path.name}: no 决算/预算 wording and no known disclosure table")
 
@@ -167,6 +171,7 @@ def read_document(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT, read=None) 
         "indicators": indicators,
         "figures": figures,
         "listed": listed,
+        "targets": targets,
     }
 
 
@@ -327,6 +332,8 @@ def records_for(doc_id: str, path: Path, rel: str, result: dict, seconds: float)
         out["performance_project"].append({"document_id": doc_id, **p})
     for i in result["indicators"]:
         out["performance_indicator"].append({"document_id": doc_id, **i})
+    for row in result.get("targets", []):
+        out["performance_target"].append({"document_id": doc_id, **row})
     for row in result.get("listed", []):
         out["listed_table"].append({"document_id": doc_id, **row})
     for seq, f in enumerate(result["figures"], 1):
