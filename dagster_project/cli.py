@@ -316,7 +316,7 @@ def cmd_status(args) -> int:
         print(f"{db} has no raw.document_registry", file=sys.stderr)
         return 1
     wanted = ["document_id", "status", "department_canonical", "department_name", "fiscal_year", "doc_kind",
-              "scope", "part", "file_path", "reason"]
+              "scope", "parent_department", "part", "file_path", "reason"]
     cols, _ = _query(db, "select * from raw.document_registry limit 0")
     show = [c for c in wanted if c in cols]
     if "department_canonical" in show and "department_name" in show:
@@ -324,6 +324,10 @@ def cmd_status(args) -> int:
     cols, rows = _query(db, f"select {', '.join(show)} from raw.document_registry "
                             "order by fiscal_year nulls last, file_path")
     rows = [tuple((v[:12] if c == "document_id" and v else v) for c, v in zip(cols, r)) for r in rows]
+    # the level as a bureau says it: 汇总 (a department with its units), 本级, 单位 (and its 主管部门)
+    levels = {"consolidated": "汇总", "own": "本级", "unit": "单位", "unknown": "未知"}
+    rows = [tuple(levels.get(v, v) if c == "scope" else v for c, v in zip(cols, r)) for r in rows]
+    cols = ["level" if c == "scope" else "parent" if c == "parent_department" else c for c in cols]
     print(format_table(cols, rows))
     print()
     print(summary(settings))
