@@ -327,6 +327,17 @@ def identify(page_texts: list[str], dept_lines: list, file_name: str, *, has_tab
     ident.fiscal_year = _choose(ident, votes, "fiscal_year", votes.tally("fiscal_year"), "年度")
     ident.doc_kind = _choose(ident, votes, "doc_kind", votes.tally("doc_kind"), "文件类型（预算/决算）")
     level_tally = votes.tally("level")
+    # a 主管部门 printed beside another organisation's 预算单位/单位名称 says "a unit's document",
+    # whatever the cover calls it (some places title a unit's budget 部门预算)
+    names, parents = votes.tally("name"), votes.tally("parent")
+    if names and parents:
+        head = _groups(names)[0][0]
+        other = sum(w for p, w in parents.items() if not any(same_organisation(p, n) for n in head))
+        if other >= _STRONG:
+            if level_tally.get("部门", 0.0) >= _STRONG:
+                ident.flag("scope", "scope_conflict", "标题称部门预算/决算，表头却另印主管部门，按单位处理，请核对 / "
+                                                      "titled a department's, but a different 主管部门 is printed")
+            level_tally = {"单位": other + level_tally.get("单位", 0.0)}
     level = max(level_tally, key=level_tally.get) if level_tally else None
     _resolve_names(ident, votes, level, file_name)
     _resolve_scope(ident, votes, level, level_tally)

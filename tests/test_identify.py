@@ -80,6 +80,15 @@ def test_unit_budget_with_and_without_a_printed_parent():
     assert [r["code"] for r in missing.review if r["field"] == "parent_department"] == ["parent_missing"]
 
 
+def test_unit_budget_titled_department_budget_is_a_unit():
+    # another city's template: a 学院's budget titled 部门预算, its tables headed by both names
+    header = "主管部门：某市教育局\n预算单位：某市职业技术学院 单位：万元\n收支总表"
+    ident = _ident("某市职业技术学院2025年部门预算", header, header)
+    assert (ident.department_name, ident.scope, ident.parent_department) == ("某市职业技术学院", "unit", "某市教育局")
+    one_page = _ident("某市职业技术学院2025年部门预算", header)
+    assert (one_page.scope, one_page.parent_department) == ("unit", "某市教育局") or one_page.review
+
+
 def test_department_budget_named_by_its_budget_authority():
     ident = _ident("上海市普陀区2025年区级部门预算\n预算主管部门：上海市普陀区财政局", "编制部门：上海市普陀区财政局 单位：元")
     assert (ident.department_name, ident.fiscal_year, ident.scope) == ("上海市普陀区财政局", 2025, "consolidated")
