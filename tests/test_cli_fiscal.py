@@ -96,6 +96,8 @@ def test_run_loads_the_landing_folder_and_summarises(home, tmp_path, capsys):
     assert cli.main(["status"]) == 0
     status = capsys.readouterr().out
     assert "a.pdf" in status and "loaded" in status and "quarantined" in status
+    # the level as the bureau says it, not the internal scope code
+    assert "level" in status.splitlines()[0] and "汇总" in status and "consolidated" not in status
 
 
 @pytest.mark.skipif(not stages.available("extract"), reason="extract.api not written yet")
