@@ -33,7 +33,7 @@ from .records import SCHEMAS
 from .tables import PageData, locate_tables, read_table
 from .text import compact
 
-EXTRACTOR_VERSION = "1.0.0"
+EXTRACTOR_VERSION = "1.1.0"  # 1.1: identity with evidence, scope own/unit, parent_department
 MANIFEST = "manifest.json"
 
 
