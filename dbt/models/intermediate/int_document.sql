@@ -42,6 +42,7 @@ select
     d.page_count,
     d.producer,
     d.name_conflicts,
+    d.identity_evidence,
     d.extractor_version,
     d.extracted_at,
     r.first_seen_at,
