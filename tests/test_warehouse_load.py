@@ -261,6 +261,9 @@ def test_supersession_only_between_confident_identities():
                           _r("perf", "tables", 2, tables=["performance_target"], **sure)])
     assert res["full"]["is_current_tables"] and res["perf"]["is_current_tables"]
     assert res["full"]["review"] and res["perf"]["review"]
+    # neither prints a table the reader could name or title: no way to tell, so no takeover
+    res = resolve_status([_r("x", "full", 1, tables=[], **sure), _r("y", "full", 2, tables=[], **sure)])
+    assert res["x"]["status"] == res["y"]["status"] == "loaded"
 
 
 READER = textwrap.dedent(

@@ -490,12 +490,16 @@ def _certain(r: Mapping[str, Any]) -> bool:
 
 def _same_content(a: Mapping[str, Any], b: Mapping[str, Any], slot: str) -> bool:
     """For the tables slot, two documents print the same kind of tables (half of the smaller
-    set of mapped tables in common): a 140-page 绩效目标表 file is no correction of a full budget."""
+    set of tables in common, by catalog name or printed title): a 140-page 绩效目标表 file is no
+    correction of a full budget.  Documents from before table sets were compared (None) count
+    as the same; a document whose tables have neither name nor title cannot be compared."""
     if slot != "tables":
         return True
     ta, tb = a.get("tables"), b.get("tables")
-    if ta is None or tb is None or not ta or not tb:
-        return ta == tb or ta is None or tb is None
+    if ta is None or tb is None:
+        return True
+    if not ta or not tb:
+        return False
     return len(set(ta) & set(tb)) * 2 >= min(len(ta), len(tb))
 
 
@@ -913,8 +917,10 @@ def _refresh_status(con: duckdb.DuckDBPyConnection, aliases: DepartmentAliases) 
                             any_value(identity_confidence) AS identity_confidence,
                             any_value(identity_review) AS identity_review
                        FROM {qtable('document')} GROUP BY document_id) AS d USING (document_id)
-          LEFT JOIN (SELECT document_id, list(DISTINCT table_name ORDER BY table_name) AS tables
-                       FROM {qtable('extracted_table')} WHERE is_mapped GROUP BY document_id) AS t USING (document_id)
+          LEFT JOIN (SELECT document_id,
+                            list(DISTINCT CASE WHEN is_mapped THEN table_name ELSE printed_title END) AS tables
+                       FROM {qtable('extracted_table')}
+                      WHERE is_mapped OR printed_title IS NOT NULL GROUP BY document_id) AS t USING (document_id)
         """
     )
     names = [c[0] for c in cur.description]
