@@ -32,6 +32,10 @@ DOCUMENT = pa.schema(
         ("scope", pa.string()),  # consolidated (汇总) | own (本级) | unit | unknown
         ("part", pa.string()),  # full | narrative | tables (split disclosures)
         ("is_template", pa.bool_()),  # a blank template (XX placeholders), not a department's disclosure
+        ("parent_department", pa.string()),  # 主管部门 of an own (本级) / unit document, as printed or inferred
+        ("identity_confidence", pa.float64()),  # 0–1, the weakest of department / year / kind / scope
+        ("identity_review", pa.string()),  # JSON list of {field, code, message}: what the operator must confirm
+        ("identity_evidence", pa.string()),  # JSON list of {field, value, source, page, text}
         ("status", pa.string()),  # extracted | quarantined
         ("error_code", pa.string()),  # typed error when quarantined (see extract.errors)
         ("error_message", pa.string()),  # what it is and what a person can do

@@ -9,6 +9,10 @@ select
     d.fiscal_year,
     d.doc_kind,
     d.scope,
+    d.department_level,
+    d.top_department_id,
+    d.top_department_name,
+    d.counts_in_department_total,
     c.table_seq,
     -- a table no catalog template names: 'unrecognised:<normalised title>' (no number lost)
     case when c.table_name = 'unmapped'
