@@ -30,6 +30,10 @@ def need_table(out: Outcome, doc: Doc, table: str, *, empty_ok: bool = False) ->
         else:
             out.insufficient(f"{table_no(table)} {table} not extracted")
         return False
+    merged = doc.looks_merged(table)
+    if merged:
+        out.insufficient(f"{table_no(table)} {table} not read reliably: {merged}")
+        return False
     if not empty_ok and doc.is_empty(table):
         out.na(f"{table_no(table)} {table} printed empty")
         return False
