@@ -108,7 +108,7 @@ class Doc:
             self._toc = []
             for pg in self.pages[:4]:
                 lines = [compact(ln) for ln in (pg.get("text") or "").splitlines()]
-                if not any(ln.startswith(("目录", "目 录")) or ln == "目录" for ln in lines[:3]):
+                if not any(ln.startswith("目录") for ln in lines[:6]):
                     continue
                 for ln in lines:
                     ln = _TOC_LEADER.sub("", ln)
