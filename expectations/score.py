@@ -31,7 +31,11 @@ from typing import Any
 import yaml
 
 from expectations.rules import rule_by_id, run_all
-from expectations.truth_records import document_id_for, load_truth_into_duckdb, truth_files
+from expectations.truth_records import (
+    document_id_for,
+    load_truth_into_duckdb,
+    truth_files,
+)
 
 HERE = Path(__file__).resolve().parent
 
