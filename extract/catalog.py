@@ -86,6 +86,31 @@ class Catalog:
         return None
 
 
+@lru_cache(maxsize=1)
+def title_rules() -> dict:
+    """How printed titles are normalised and cut into terms (``title_rules`` of tables.yaml),
+    compiled: numbering regexes, year regex, prefixes, endings, term aliases (longest first)
+    and term weights."""
+    with open(CATALOG_DIR / "tables.yaml", encoding="utf-8") as fh:
+        spec = yaml.safe_load(fh)["title_rules"]
+    aliases: list[tuple[str, str]] = []
+    weights: dict[str, float] = {}
+    for canon, entry in spec["terms"].items():
+        entry = entry or {}
+        for alias in [canon, *entry.get("aliases", [])]:
+            aliases.append((compact(alias), canon))
+        weights[canon] = float(entry.get("weight", 1.0))
+    aliases.sort(key=lambda a: -len(a[0]))
+    return {
+        "numbering": [re.compile(rx) for rx in spec["numbering"]],
+        "year": re.compile(spec["year"]),
+        "prefixes": sorted((compact(p) for p in spec["prefixes"]), key=len, reverse=True),
+        "endings": sorted(((compact(k), compact(v)) for k, v in spec["endings"].items()), key=lambda kv: -len(kv[0])),
+        "term_aliases": aliases,
+        "weights": weights,
+    }
+
+
 def strip_ordinal(text: str) -> str:
     return _ORDINAL.sub("", text, count=1)
 
