@@ -64,6 +64,8 @@ def _tables_present(out: Outcome, doc: Doc, p: dict[str, Any]) -> None:
             t, None, None, None, None, None, None, None,
             f"缺少 {table_no(t)} {title}（空表也须公开并说明） / {table_en(t)} {t} is missing",
         ))
+    if out.missing and not out.findings:
+        out.checked = 0  # complete only when every table is accounted for: otherwise insufficient_data
 
 
 def _says_no_funds(got: str, want: str) -> bool:
@@ -105,10 +107,16 @@ def _empty_table_sentence(out: Outcome, doc: Doc, p: dict[str, Any]) -> None:
 # followed by a page number); XX / ×× placeholders that are not part of a Latin word.
 _RESIDUE = re.compile(r"(?<![.…])(?:…{1,2}|\.{3}|\.{6})(?![.…]|\s*\d)|(?<![A-Za-z])[XＸ×]{2,}(?![A-Za-z])|某某")
 _ALTERNATIVE = re.compile(r"增加[（(]减少[)）]|减少[（(]增加[)）]|增长[（(](?:下降|减少|降低)[)）]|下降[（(]增长[)）]|大[（(]小[)）]于")
-_MISSING_FIGURE = re.compile(r"(?:为|余|加|少|出|入|计|额|是)\s*万元|[（(]下降[)）]\s*%|增长\s*%|下降\s*%")
+# 为万元 after a printed figure is a word-order slip, not a blank; 转化为万元 … speaks of the unit
+_MISSING_FIGURE = re.compile(r"(?:(?<![\d.,])(?<!转化|换算|折算|转换|单位|计量)为|余|加|少|出|入|计|额|是)\s*万元|[（(]下降[)）]\s*%|增长\s*%|下降\s*%")
 _YEAR = re.compile(r"(?<![\d.])(20\d{2})(?![\d.])\s*年")
 _DOC_YEAR = re.compile(r"(?<!\d)(20\d{2})\s*年度?\s*(?:部门)?(决算|预算)")
 _PUB_DATE = re.compile(r"(?<!截至)(?<!截止)(?<![\d.])(20\d{2})\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
+
+
+# a form the document itself declares empty: its …… cells are the blank form, not residue
+_DECLARED_EMPTY = re.compile(r"空表|不涉及|本表无数据|无数据|无此项(?:收入|支出|预算|经费)")
+_ELLIPSIS = re.compile(r"^(?:…+|\.+)$")
 
 
 def _page_texts(out: Outcome, doc: Doc) -> list[tuple[int | None, str]] | None:
@@ -119,15 +127,21 @@ def _page_texts(out: Outcome, doc: Doc) -> list[tuple[int | None, str]] | None:
     return pages
 
 
-def _text_findings(out: Outcome, doc: Doc, patterns: list[tuple[re.Pattern, str, str]]) -> None:
-    """One finding per page and matched text (with how often it occurs there)."""
+def _text_findings(out: Outcome, doc: Doc, patterns: list[tuple[re.Pattern, str, str]],
+                   *, declared_empty_ok: bool = False) -> None:
+    """One finding per page and matched text (with how often it occurs there).  With
+    ``declared_empty_ok`` an ellipsis on a page that declares its form empty is not reported."""
     pages = _page_texts(out, doc)
     if pages is None:
         return
     for page, text in pages:
+        empty_form = declared_empty_ok and bool(_DECLARED_EMPTY.search(compact(text)))
         for pattern, what_zh, what_en in patterns:
             hits: dict[str, list[re.Match]] = defaultdict(list)
             for m in pattern.finditer(text):
+                if empty_form and _ELLIPSIS.match(compact(m.group(0))):
+                    out.notes.append(f"第{page}页 “{compact(m.group(0))}” in a form the page declares empty")
+                    continue
                 hits[compact(m.group(0))].append(m)
             for hit, ms in hits.items():
                 m = ms[0]
@@ -142,7 +156,7 @@ def _text_findings(out: Outcome, doc: Doc, patterns: list[tuple[re.Pattern, str,
 
 @check("template_residue")
 def _template_residue(out: Outcome, doc: Doc, p: dict[str, Any]) -> None:
-    _text_findings(out, doc, [(_RESIDUE, "模板残留", "template placeholder")])
+    _text_findings(out, doc, [(_RESIDUE, "模板残留", "template placeholder")], declared_empty_ok=True)
 
 
 @check("unresolved_alternative")
