@@ -178,14 +178,17 @@ def _narrative_amount(out: Outcome, doc: Doc, p: dict[str, Any]) -> None:
                 continue
             measure = ref.get("measure") or (cell or {}).get("measure")
             where = label((cell or {}).get("line_name")) or row_key
+            before = len(out.findings)
             out.compare_equal(
                 table=table, cell=cell, printed=fig.value, expected=amount(cell), tolerance=fig.half, row_key=row_key,
                 measure=measure,
                 msg_zh=f"情况说明 {fig.name}{'（预算数）' if fig.kind == 'budget' else ''} 与 {table_no(table)} {where} {measure_zh(measure)} 不一致（“{clip(fig.row.get('sentence'))}”）",
                 msg_en=f"Narrative {fig.kind} '{fig.name}' vs {table_en(table)} {row_key} {measure}",
             )
-            if out.findings and out.findings[-1].page is None:
-                out.findings[-1].page = fig.row.get("page")
+            if len(out.findings) > before:
+                f = out.findings[-1]
+                f.page = fig.row.get("page") if f.page is None else f.page
+                f.severity = entry.get("severity") or f.severity  # a restatement that holds only in general
     if not out.checked and not out.missing:
         out.na("no narrative " + ("totals" if want_total else "item amounts") + " that restate a table cell")
 
