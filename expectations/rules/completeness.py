@@ -41,8 +41,23 @@ def _tables_present(out: Outcome, doc: Doc, p: dict[str, Any]) -> None:
         if doc.has_table(t) or t in doc.sibling_tables:
             out.ok()
             continue
+        entry = next((r for r in doc.listed if r.get("table_name") == t), None)
+        if entry is not None:
+            if entry.get("printed_page") is not None or entry.get("is_found"):
+                out.insufficient(f"{table_no(t)} {t} listed in the 目录 and printed (page {entry.get('printed_page')})"
+                                 f" but not extracted")
+                continue
+            # listed in the document's own 目录 and printed nowhere: certain
+            title = entry.get("printed_title") or t
+            out.add(Finding(t, entry.get("page"), None, None, None, None, None, None,
+                            f"目录列有“{title}”，但文件中未印出该表（空表也须公开并说明）"
+                            f" / the 目录 lists '{title}' but the document does not print it"))
+            continue
         if listed is not None and t not in listed:
-            out.na(f"{table_no(t)} {t} is not in the document's template family / 目录")
+            if any(not r.get("table_name") for r in doc.listed):
+                out.insufficient(f"{table_no(t)} {t} not named in the 目录, which lists tables the catalog does not name")
+            else:
+                out.na(f"{table_no(t)} {t} is not in the document's 目录 (another template family)")
             continue
         if not printed & set(expected):
             # none of the family's tables recognised: another template family, not 12 missing tables

@@ -155,7 +155,10 @@ def _income_vs_expenditure_classes(out: Outcome, doc: Doc, p: dict[str, Any]) ->
     if doc.has_table("income_expenditure_summary"):
         inc = Sides(doc.rows("income_expenditure_summary", "income"), "income")
         exp = Sides(doc.rows("income_expenditure_summary", "expenditure"), "expenditure")
-        val = lambda r: amount(r.get("amount") or r.get(None)) if r else ZERO
+
+        def val(r):
+            return amount(r.get("amount") or r.get(None)) if r else ZERO
+
         movement = abs(val(exp.carry_end) - val(inc.carry_begin)) + val(inc.use_nonfiscal) + val(exp.distribution)
     itotal, icodes = coded_rows(doc, "income")
     etotal, ecodes = coded_rows(doc, "expenditure")

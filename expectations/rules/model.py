@@ -30,7 +30,7 @@ def _recognised(t: dict[str, Any]) -> bool:
     name = t.get("table_name")
     if not name or name in _UNRECOGNISED or name.startswith("unrecognised"):
         return False
-    return not t.get("ambiguous") and not t.get("recognition_ambiguous")
+    return not t.get("is_ambiguous") and not t.get("ambiguous")
 
 
 class Doc:
@@ -47,6 +47,7 @@ class Doc:
         figures: list[dict[str, Any]],
         pages: list[dict[str, Any]],
         sibling_tables: Iterable[str] = (),
+        listed: Iterable[dict[str, Any]] = (),
     ):
         self.meta = meta
         self.id: str = meta["document_id"]
@@ -59,6 +60,8 @@ class Doc:
         # standard tables printed by the other current files of the same disclosure (a tables file's
         # narrative sibling may print some of them); only completeness reads this
         self.sibling_tables: set[str] = {t for t in sibling_tables if t}
+        # the tables the document's own 目录 lists (raw.listed_table), in order
+        self.listed: list[dict[str, Any]] = sorted(listed, key=lambda r: r.get("list_seq") or 0)
         self.peers = None  # set by run_all: the other documents, for cross-document checks
         # The first instance of each standard table is the one the rules read.
         self.tables: dict[str, dict[str, Any]] = {}
@@ -93,8 +96,10 @@ class Doc:
 
     @property
     def listed_tables(self) -> set[str] | None:
-        """The standard tables the document's own 目录 / template family lists, when extraction
-        recorded them; None when unknown."""
+        """The standard tables the document's own 目录 names (raw.listed_table), when extraction
+        recorded a 目录; None when unknown."""
+        if self.listed:
+            return {r["table_name"] for r in self.listed if r.get("table_name")}
         for key in ("family_tables", "toc_tables", "listed_tables"):
             v = self.meta.get(key)
             if v:
@@ -103,7 +108,10 @@ class Doc:
 
     @property
     def toc_titles(self) -> list[str]:
-        """Table titles the document's own 目录 lists (lines ending in 表 on a page headed 目录)."""
+        """Table titles the document's own 目录 lists (raw.listed_table, else lines ending in 表 on
+        a page headed 目录)."""
+        if self.listed:
+            return [r.get("printed_title") or "" for r in self.listed]
         if self._toc is None:
             self._toc = []
             for pg in self.pages[:4]:
@@ -136,6 +144,7 @@ class Doc:
         figures: Iterable[dict[str, Any]] = (),
         pages: Iterable[dict[str, Any]] = (),
         sibling_tables: Iterable[str] = (),
+        listed: Iterable[dict[str, Any]] = (),
     ) -> Doc:
         """A document from plain rows, without DuckDB (tests).  ``meta`` needs ``document_id``
         (and usually ``doc_kind``, ``fiscal_year``); cells need ``table_name``, ``table_seq``,
@@ -156,7 +165,7 @@ class Doc:
             tables = list(seen.values())
         figures = [dict(f, figure_seq=f.get("figure_seq", i)) for i, f in enumerate(figures)]
         return cls(meta, table_rows=list(tables), cells=cells, figures=figures, pages=list(pages),
-                   sibling_tables=sibling_tables)
+                   sibling_tables=sibling_tables, listed=listed)
 
     # -- tables ---------------------------------------------------------------
     def rounding(self, *tables: str) -> Decimal:
