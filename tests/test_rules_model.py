@@ -137,3 +137,12 @@ def test_missing_table_with_unrecognised_tables_is_insufficient():
     doc = Doc.from_rows({"document_id": "u", "doc_kind": "final", "fiscal_year": 2024}, cells, tables=tables)
     (out,) = evaluate_document(doc, [rule_by_id("C_TABLES_PRESENT")])
     assert out.status == "insufficient_data" and not out.findings and "unrecognised" in out.detail
+
+
+def test_row_hierarchy_from_ordinals_sums_top_level_rows_only():
+    doc = Doc.from_rows({"document_id": "o", "doc_kind": "final", "fiscal_year": 2024}, _summary([
+        ("income", "一、财政拨款收入", "100.00"), ("income", "（一）一般公共预算财政拨款", "80.00"),
+        ("income", "（二）政府性基金预算财政拨款", "20.00"), ("income", "二、其他收入", "10.00"),
+        ("income", "本年收入合计", "110.00")]))
+    (out,) = evaluate_document(doc, [rule_by_id("T01_INCOME_TOTAL")])
+    assert out.status == "pass", out.detail

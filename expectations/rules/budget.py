@@ -5,10 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from extract.text import compact
-
 from .coded import coded_rows
-from .common import label, measure_zh, table_en, table_no
+from .common import SUB_ORDINAL, TOP_ORDINAL, label, measure_zh, printed_label, table_en, table_no
 from .cross_table import class_code
 from .engine import Outcome, check, fmt
 from .model import ZERO, Doc, Row, amount, printed_count
@@ -23,8 +21,6 @@ BUDGET_TABLES = (
     "budget_general_expenditure", "budget_general_basic", "budget_admin_operating",
     "budget_three_public", "budget_procurement",
 )
-_TOP_ORDINAL = re.compile(r"^第?[一二三四五六七八九十]+[、.．]")
-_SUB_ORDINAL = re.compile(r"^(?:\d+[、.．]|[（(][\d一二三四五六七八九十]+[)）])")
 # "当年收入" alone: the label 当年收入小计 wrapped over a page break (its amount on the first line)
 _B_INC_CURRENT = ("当年收入小计", "收入小计", "本年收入小计", "本年收入合计", "当年收入合计", "当年收入")
 _B_INC_TOTAL = ("收入合计", "收入总计", "总计")
@@ -72,13 +68,13 @@ class BudgetSides:
         stop = min((r.order for r in (self.inc_current, self.inc_carry, self.inc_total) if r is not None), default=None)
         items = [r for r in inc if r.label and not _B_TOTALISH.search(r.label) and not _B_INC_CARRY.search(r.label)
                  and (stop is None or r.order < stop)]
-        raw = {r.row_key: compact(re.sub(r"</?b>", "", r.line_name or "")) for r in items}
-        has_top = any(_TOP_ORDINAL.match(raw[r.row_key]) for r in items)
+        raw = {r.row_key: printed_label(r.line_name) for r in items}
+        has_top = any(TOP_ORDINAL.match(raw[r.row_key]) for r in items)
         self.income_top: list[Row] = []
         self.income_nested: dict[str, list[Row]] = {}
         parent: Row | None = None
         for r in items:
-            if has_top and _SUB_ORDINAL.match(raw[r.row_key]) and parent is not None:
+            if has_top and SUB_ORDINAL.match(raw[r.row_key]) and parent is not None:
                 self.income_nested.setdefault(parent.row_key, []).append(r)
             else:
                 self.income_top.append(r)
