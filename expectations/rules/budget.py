@@ -7,7 +7,7 @@ from typing import Any
 
 from .coded import coded_rows
 from .common import SUB_ORDINAL, TOP_ORDINAL, label, measure_zh, printed_label, table_en, table_no
-from .cross_table import class_code
+from .cross_table import compare_classes
 from .engine import Outcome, check, fmt
 from .model import ZERO, Doc, Row, amount, printed_count
 from .preconditions import need_table
@@ -355,29 +355,14 @@ def _budget_classes_cross(out: Outcome, doc: Doc, p: dict[str, Any]) -> None:
                           row_key=target.row_key, measure="amount",
                           msg_zh=f"公开01表 {target.label} 与 {table_no(rt)} 合计 不一致",
                           msg_en=f"Table 01 expenditure of the year vs {table_en(rt)} total", page_cells=[total.get(rm)])
-    matched: set[str] = set()
-    for r in s.classes:
-        code = class_code(r)
-        lcell = bval(r)
-        if code is None:
-            if amount(lcell) != 0:
-                out.notes.append(f"公开01表 row {r.line_name!r} not mapped to a 类 code")
-            continue
-        rrow = right_classes.get(code)
-        if rrow is None and amount(lcell) == 0:
-            continue
-        matched.add(code)
-        rcell = rrow.get(rm) if rrow else None
-        out.compare_equal(table=lt, cell=lcell, expected=amount(rcell), tolerance=tol, row_key=r.row_key, measure="amount",
-                          msg_zh=f"公开01表 {r.label}({code}) 与 {table_no(rt)} 类 {code} 不一致",
-                          msg_en=f"Table 01 class {code} vs {table_en(rt)} class {code}", page_cells=[rcell])
-    for code, rrow in right_classes.items():
-        if code in matched or amount(rrow.get(rm)) == 0:
-            continue
-        rcell = rrow.get(rm)
-        out.compare_equal(table=rt, cell=rcell, expected=ZERO, tolerance=doc.rounding(rt), row_key=code, measure=rm,
-                          msg_zh=f"{table_no(rt)} 类 {code} {label(rrow.line_name)} 在 公开01表 功能分类 中没有对应金额",
-                          msg_en=f"{table_en(rt)} class {code} has no amount in table 01")
+    compare_classes(
+        out, doc, s.classes, bval, lt=lt, lmeasure="amount", rt=rt, rm=rm, right_classes=right_classes,
+        tolerance=tol, left_name="公开01表",
+        pair_zh=lambda r, code: f"公开01表 {r.label}({code}) 与 {table_no(rt)} 类 {code} 不一致",
+        pair_en=lambda code: f"Table 01 class {code} vs {table_en(rt)} class {code}",
+        orphan_zh=lambda code, rrow: f"{table_no(rt)} 类 {code} {label(rrow.line_name)} 在 公开01表 功能分类 中没有对应金额",
+        orphan_en=lambda code: f"{table_en(rt)} class {code} has no amount in table 01",
+    )
 
 
 # ---------------------------------------------------------------------------
