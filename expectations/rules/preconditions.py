@@ -30,6 +30,9 @@ def need_table(out: Outcome, doc: Doc, table: str, *, empty_ok: bool = False) ->
         else:
             out.insufficient(f"{table_no(table)} {table} not extracted")
         return False
+    if doc.tables[table].get("extraction_problem"):
+        out.insufficient(f"{table_no(table)} {table} could not be read (E_TABLE_UNREAD)")
+        return False
     merged = doc.looks_merged(table)
     if merged:
         out.insufficient(f"{table_no(table)} {table} not read reliably: {merged}")
