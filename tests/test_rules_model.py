@@ -146,3 +146,21 @@ def test_row_hierarchy_from_ordinals_sums_top_level_rows_only():
         ("income", "本年收入合计", "110.00")]))
     (out,) = evaluate_document(doc, [rule_by_id("T01_INCOME_TOTAL")])
     assert out.status == "pass", out.detail
+
+
+def test_parent_with_its_children_among_the_items_is_insufficient():
+    # 财政拨款 64.62 = 一般公共预算 37.02 + 政府性基金 27.60, all three read as items of 本年收入合计
+    doc = Doc.from_rows({"document_id": "c", "doc_kind": "final", "fiscal_year": 2024}, _summary([
+        ("income", "财政拨款", "64.62"), ("income", "一般公共预算", "37.02"), ("income", "政府性基金预算", "27.60"),
+        ("income", "事业收入", "450.69"), ("income", "本年收入合计", "515.31")]))
+    (out,) = evaluate_document(doc, [rule_by_id("T01_INCOME_TOTAL")])
+    assert out.status == "insufficient_data" and "children" in out.detail
+
+
+def test_a_block_with_an_unreadable_code_is_not_summed():
+    cells = _coded({"合计": "30.00", "205": "30.00", "20501": "10.00"}, table="expenditure")
+    cells.insert(3, {"table_name": "expenditure", "table_seq": 3, "row_key": "普通教育", "subject_code": None,
+                     "line_name": "普通教育", "measure": "expenditure_total", "amount": Decimal("20.00"), "page": 5})
+    doc = Doc.from_rows({"document_id": "k", "doc_kind": "final", "fiscal_year": 2024}, cells)
+    (out,) = evaluate_document(doc, [rule_by_id("T03_CLASS_EQ_SUM_CHILDREN")])
+    assert out.status == "insufficient_data" and not out.findings, out.detail

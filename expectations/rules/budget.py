@@ -10,7 +10,7 @@ from .common import SUB_ORDINAL, TOP_ORDINAL, label, measure_zh, printed_label, 
 from .cross_table import compare_classes
 from .engine import Outcome, check, fmt
 from .model import ZERO, Doc, Row, amount, printed_count
-from .preconditions import need_table
+from .preconditions import need_table, unverified_family_is_warning
 
 # ---------------------------------------------------------------------------
 # 部门预算 (Jiangsu 2017–2019 templates: 收支预算总表 … 政府采购预算表)
@@ -323,6 +323,7 @@ def _budget_cross_cells(out: Outcome, doc: Doc, p: dict[str, Any]) -> None:
             msg_en=f"{L['table']} {L.get('row') or L['keys'][0]} vs {R['table']} {R.get('row') or R['keys'][0]}",
             page_cells=[rcell],
         )
+    unverified_family_is_warning(out, doc)
 
 
 @check("budget_classes_cross")
@@ -363,6 +364,7 @@ def _budget_classes_cross(out: Outcome, doc: Doc, p: dict[str, Any]) -> None:
         orphan_zh=lambda code, rrow: f"{table_no(rt)} 类 {code} {label(rrow.line_name)} 在 公开01表 功能分类 中没有对应金额",
         orphan_en=lambda code: f"{table_en(rt)} class {code} has no amount in table 01",
     )
+    unverified_family_is_warning(out, doc)
 
 
 # ---------------------------------------------------------------------------

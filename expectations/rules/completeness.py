@@ -47,7 +47,11 @@ def _tables_present(out: Outcome, doc: Doc, p: dict[str, Any]) -> None:
                 out.insufficient(f"{table_no(t)} {t} listed in the 目录 and printed (page {entry.get('printed_page')})"
                                  f" but not extracted")
                 continue
-            # listed in the document's own 目录 and printed nowhere: certain
+            if not any(r.get("is_found") or r.get("printed_page") is not None for r in doc.listed):
+                out.insufficient(f"{table_no(t)} {t}: the file prints none of the {len(doc.listed)} tables its 目录"
+                                 f" lists (published as a separate file?)")
+                continue
+            # listed in the document's own 目录 and printed nowhere while the others are: certain
             title = entry.get("printed_title") or t
             out.add(Finding(t, entry.get("page"), None, None, None, None, None, None,
                             f"目录列有“{title}”，但文件中未印出该表（空表也须公开并说明）"
@@ -75,9 +79,15 @@ def _tables_present(out: Outcome, doc: Doc, p: dict[str, Any]) -> None:
                              f" ({titles}…) and may include it")
             continue
         title = (table_catalog().get(t, {}).get("titles") or [t])[0]
+        # 预算 templates vary by place and year: without the document's own 目录 naming its tables,
+        # a table of the catalog's variant not found is not certainly missing
+        unsure = bool(p.get("variants")) and not doc.listed
         out.add(Finding(
             t, None, None, None, None, None, None, None,
-            f"缺少 {table_no(t)} {title}（空表也须公开并说明） / {table_en(t)} {t} is missing",
+            f"缺少 {table_no(t)} {title}（空表也须公开并说明）"
+            + ("；文件无可读目录，模板族未核实" if unsure else "") + f" / {table_en(t)} {t} is missing"
+            + (" (no 目录 to confirm the template family)" if unsure else ""),
+            severity="warning" if unsure else None,
         ))
     if out.missing and not out.findings:
         out.checked = 0  # complete only when every table is accounted for: otherwise insufficient_data

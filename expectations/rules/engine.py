@@ -73,6 +73,24 @@ def printed_half(doc: Doc, table: str, cell: dict[str, Any] | None) -> Decimal:
     return half_unit(text) * (min(Decimal(1), Decimal(f)) if f else Decimal(1))
 
 
+def _parent_with_children(terms: list[dict[str, Any] | None], diff: Decimal, tol: Decimal) -> dict | None:
+    """A term that is the sum of the 2+ terms printed right after it, when the sum exceeds the total
+    by exactly that term: 财政拨款 100 followed by 一般公共预算 60 + 政府性基金 40, all read as items."""
+    vals = [amount(t) for t in terms]
+    for i, t in enumerate(terms):
+        v = vals[i]
+        if not v or abs(diff + v) > tol:
+            continue
+        run = ZERO
+        for j in range(i + 1, len(terms)):
+            run += vals[j]
+            if j > i + 1 and abs(run - v) <= tol:
+                return t
+            if run > v + tol:
+                break
+    return None
+
+
 def ratio_interval(a: Decimal, ha: Decimal, b: Decimal, hb: Decimal) -> tuple[Decimal, Decimal] | None:
     """The range of a/b when a and b are each known to ± half a printed unit; None if b may be 0."""
     lo_b, hi_b = b - hb, b + hb
@@ -222,9 +240,10 @@ class Outcome:
         """printed total = Σ printed terms, within n × half a printed unit (n = printed terms, at
         least 1; the unit of the coarsest printed digit, 0.01 万元 as a rule).
 
-        Terms adding up to twice the total are the signature of a parent row summed with its
-        own children (一、本年支出 and its 类 rows; 财政拨款收入 and 一般公共预算拨款收入): the row
-        hierarchy was not read, so the identity is ``insufficient_data``, not a finding."""
+        Terms adding up to twice the total (or more) are the signature of parent rows summed with
+        their own children (一、本年支出 and its 类 rows; 财政拨款收入 and 一般公共预算拨款收入; 类, 款
+        and 项 alike): the row hierarchy was not read, so the identity is ``insufficient_data``,
+        not a finding."""
         expected = sum((amount(t) for t in terms), ZERO)
         printed = amount(total)
         half = max([self.doc.rounding(table)] + [printed_half(self.doc, table, c) for c in (total, *terms)])
@@ -233,9 +252,17 @@ class Outcome:
         if abs(diff) <= tol:
             self.ok()
             return True
-        if printed and abs(expected - 2 * printed) <= 2 * tol:
-            self.insufficient(f"{table_no(table)} {what_zh}: terms add up to twice the total (a parent row and its"
-                              f" children both read as terms; row hierarchy not established)")
+        parent = _parent_with_children(terms, diff, tol)
+        if parent is not None:
+            self.insufficient(f"{table_no(table)} {what_zh}: the term {fmt(amount(parent))} equals the rows printed"
+                              f" after it and the difference is that term (a parent row read together with its"
+                              f" children; row hierarchy not established)")
+            return False
+        if printed > 0 and (abs(expected - 2 * printed) <= 2 * tol or expected >= printed * Decimal("1.9")):
+            # every level of a hierarchy adds up to the total: Σ ≈ k × total means k levels were read
+            self.insufficient(f"{table_no(table)} {what_zh}: terms add up to {fmt(expected)}, about"
+                              f" {expected / printed:.1f} × the total {fmt(printed)} (parent rows and their children"
+                              f" read as terms alike; row hierarchy not established)")
             return False
         where = f"{table_no(table)} {what_zh} {measure_zh(measure)}{'（' + phase_zh(phase) + '）' if phase else ''}"
         msg = (
