@@ -95,7 +95,7 @@ def test_parent_summed_with_its_children_is_insufficient_not_a_finding():
         ("income", "一、财政拨款收入", "100.00"), ("income", "一般公共预算财政拨款", "100.00"),
         ("income", "本年收入合计", "100.00")]))
     (out,) = evaluate_document(doc, [rule_by_id("T01_INCOME_TOTAL")])
-    assert out.status == "insufficient_data" and "twice the total" in out.detail
+    assert out.status == "insufficient_data" and "2.0 × the total" in out.detail
 
 
 def test_one_finding_per_defect_across_the_sides():
