@@ -51,7 +51,7 @@ def test_build_reports_html_and_excel(tmp_path):
     assert [c.value for c in ws[1]] == FINDING_COLUMNS
     rows = list(ws.iter_rows(min_row=2, values_only=True))
     assert len(rows) == n_findings  # every finding belongs to 乙局
-    row = next(r for r in rows if "T05_BASIC_EQ_PERSONNEL_PLUS_PUBLIC" in r[8])
+    row = next(r for r in rows if "T05_TOTAL_EQ_SUM_CLASSES" in r[8])  # the one finding of the wrong cell
     assert row[0] == "bad.pdf" and row[1] == 1
     assert "公开05表" in row[2] and row[3] == "合计" and row[4] == "基本支出"
     assert (Decimal(str(row[5])), Decimal(str(row[6])), Decimal(str(row[7]))) == (Decimal("70"), Decimal("70.72"), Decimal("0.72"))
