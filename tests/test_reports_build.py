@@ -37,7 +37,8 @@ def test_build_reports_html_and_excel(tmp_path):
     n_findings = con.execute("SELECT count(*) FROM raw.dq_finding").fetchone()[0]
     con.close()
     assert result["findings"] == n_findings > 0
-    assert result["pictures"] == 2  # T05 basic = personnel + public, and 合计 = Σ类 in the basic column
+    # one wrong cell (05 合计 基本支出) seen by T05 合计 = Σ类 and basic = personnel + public: one finding, one picture
+    assert result["pictures"] == 1
 
     html = (settings.reports_dir / "quality_report.html").read_text(encoding="utf-8")
     assert "甲局" in html and "乙局" in html
@@ -50,7 +51,7 @@ def test_build_reports_html_and_excel(tmp_path):
     assert [c.value for c in ws[1]] == FINDING_COLUMNS
     rows = list(ws.iter_rows(min_row=2, values_only=True))
     assert len(rows) == n_findings  # every finding belongs to 乙局
-    row = next(r for r in rows if "T05_BASIC_EQ_PERSONNEL_PLUS_PUBLIC" in r[8])
+    row = next(r for r in rows if "T05_TOTAL_EQ_SUM_CLASSES" in r[8])  # the one finding of the wrong cell
     assert row[0] == "bad.pdf" and row[1] == 1
     assert "公开05表" in row[2] and row[3] == "合计" and row[4] == "基本支出"
     assert (Decimal(str(row[5])), Decimal(str(row[6])), Decimal(str(row[7]))) == (Decimal("70"), Decimal("70.72"), Decimal("0.72"))

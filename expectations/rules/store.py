@@ -59,7 +59,7 @@ def run_all(duckdb_path: str | Path) -> dict[str, Any]:
                 for seq, f in enumerate(out.findings):
                     findings.append({
                         "finding_id": _finding_id(doc.id, r.id, f, seq), "document_id": doc.id, "rule_id": r.id,
-                        "severity": r.severity, "category": r.category, "table_name": f.table_name,
+                        "severity": f.severity or r.severity, "category": r.category, "table_name": f.table_name,
                         "page": f.page, "row_key": f.row_key, "measure": f.measure,
                         "expected": q6(f.expected), "printed": q6(f.printed), "difference": q6(f.difference),
                         "tolerance": q6(f.tolerance, ROUND_UP), "message": f.message,
