@@ -1,0 +1,143 @@
+"""A scanned page image → a straightened page and its ruling lines as PDF edges.
+
+The text path finds tables from the ruling lines a PDF draws; a scan has the same lines
+as pixels.  Here they are recovered by morphology (OpenCV): the page is straightened
+first (a scan is turned by a fraction of a degree, enough to break a long line into
+steps), ink is separated from paper by a local threshold, and long thin horizontal and
+vertical runs are kept.  Each run becomes an edge in pdfplumber's coordinates, so the
+same table finder (:func:`extract.pdfium_page.find_tables`) builds the cells.
+
+Coloured ink (a red or blue seal pressed over a table) is made paper-light by taking the
+brightest colour channel as the grey value: black print is dark in every channel, a red
+seal is bright in the red one.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+# Longest text stroke vs shortest ruling segment, in inches: a CJK character at 10.5 pt is
+# ~0.15 in tall/wide; a table row is at least ~0.2 in.
+H_KERNEL_IN = 0.30
+V_KERNEL_IN = 0.17
+MAX_SKEW_DEG = 3.0
+
+
+@dataclass
+class PageImage:
+    gray: np.ndarray  # straightened grey image (seals removed), uint8, paper light
+    ink: np.ndarray  # binary ink mask (255 = ink), ruling lines included
+    scale: float  # pixels per PDF point
+    skew_deg: float  # rotation that was undone
+
+
+def to_gray(rgb: np.ndarray) -> np.ndarray:
+    """Brightest channel: black print stays dark, red/blue seals turn paper-light."""
+    if rgb.ndim == 2:
+        return rgb
+    return rgb[:, :, :3].max(axis=2)
+
+
+def ink_mask(gray: np.ndarray, scale: float) -> np.ndarray:
+    block = int(round(12 * scale)) | 1  # a neighbourhood of ~12 pt: larger than a stroke
+    return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, 15)
+
+
+def estimate_skew(ink: np.ndarray) -> float:
+    """Angle (degrees) that makes text lines and rules horizontal: the rotation that maximises
+    the variance of the row sums (projection profile), coarse then fine, on a reduced image."""
+    f = 1000.0 / max(ink.shape)
+    small = cv2.resize(ink, None, fx=f, fy=f, interpolation=cv2.INTER_AREA) if f < 1 else ink
+    h, w = small.shape
+    centre = (w / 2, h / 2)
+
+    def score(a: float) -> float:
+        m = cv2.getRotationMatrix2D(centre, a, 1.0)
+        rot = cv2.warpAffine(small, m, (w, h), flags=cv2.INTER_NEAREST, borderValue=0)
+        prof = rot.sum(axis=1, dtype=np.float64)
+        return float(np.var(prof))
+
+    best = max(np.arange(-MAX_SKEW_DEG, MAX_SKEW_DEG + 1e-9, 0.25), key=score)
+    fine = max(np.arange(best - 0.25, best + 0.25 + 1e-9, 0.05), key=score)
+    return float(fine)
+
+
+def straighten(rgb: np.ndarray, scale: float) -> PageImage:
+    gray = to_gray(rgb)
+    ink = ink_mask(gray, scale)
+    angle = estimate_skew(ink)
+    if abs(angle) >= 0.05:
+        h, w = gray.shape
+        m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+        paper = int(np.median(gray))
+        gray = cv2.warpAffine(gray, m, (w, h), flags=cv2.INTER_CUBIC, borderValue=paper)
+        ink = ink_mask(gray, scale)
+    return PageImage(gray, ink, scale, angle)
+
+
+def _runs(mask: np.ndarray, horizontal: bool, scale: float) -> list[tuple[float, float, float]]:
+    """Connected line pixels → (position across, start, end) in PDF points."""
+    n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    h, w = mask.shape
+    out = []
+    for i in range(1, n):
+        x, y, bw, bh, _area = stats[i]
+        # a scanner's dark page edge is not a rule
+        if x <= 1 or y <= 1 or x + bw >= w - 1 or y + bh >= h - 1:
+            continue
+        if horizontal:
+            if bh > 0.02 * scale * 72:  # thicker than ~1.4 mm: a filled block, not a rule
+                continue
+            out.append(((y + bh / 2) / scale, x / scale, (x + bw) / scale))
+        else:
+            if bw > 0.02 * scale * 72:
+                continue
+            out.append(((x + bw / 2) / scale, y / scale, (y + bh) / scale))
+    return out
+
+
+def ruling_edges(img: PageImage, dpi: float) -> list[dict]:
+    """Horizontal and vertical rules of a straightened page as pdfplumber edges (points)."""
+    hk = max(8, int(H_KERNEL_IN * dpi))
+    vk = max(8, int(V_KERNEL_IN * dpi))
+    bridge = max(1, int(dpi / 100))  # close one- or two-pixel breaks of a scanned line
+    horiz = cv2.morphologyEx(img.ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (hk, 1)))
+    horiz = cv2.dilate(horiz, cv2.getStructuringElement(cv2.MORPH_RECT, (bridge * 2 + 1, 1)))
+    vert = cv2.morphologyEx(img.ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, vk)))
+    vert = cv2.dilate(vert, cv2.getStructuringElement(cv2.MORPH_RECT, (1, bridge * 2 + 1)))
+    edges = []
+    for y, x0, x1 in _runs(horiz, True, img.scale):
+        edges.append({"x0": x0, "x1": x1, "top": y, "bottom": y, "width": x1 - x0, "height": 0.0,
+                      "orientation": "h", "object_type": "line"})
+    for x, top, bottom in _runs(vert, False, img.scale):
+        edges.append({"x0": x, "x1": x, "top": top, "bottom": bottom, "width": 0.0, "height": bottom - top,
+                      "orientation": "v", "object_type": "line"})
+    return edges
+
+
+def text_ink(img: PageImage) -> np.ndarray:
+    """Ink without the ruling lines (what a cell's text is made of)."""
+    dpi = img.scale * 72
+    hk = max(8, int(H_KERNEL_IN * dpi))
+    vk = max(8, int(V_KERNEL_IN * dpi))
+    lines = cv2.morphologyEx(img.ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (hk, 1)))
+    lines |= cv2.morphologyEx(img.ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, vk)))
+    lines = cv2.dilate(lines, np.ones((3, 3), np.uint8))
+    return cv2.bitwise_and(img.ink, cv2.bitwise_not(lines))
+
+
+def ink_in(text_ink_mask: np.ndarray, bbox: tuple[float, float, float, float], scale: float) -> int:
+    """Ink pixels inside a cell (PDF-point box), its border band left out, specks ignored."""
+    x0, top, x1, bottom = bbox
+    pad = 2.0  # points: the ruling line and its blur
+    a, b = int((x0 + pad) * scale), int((x1 - pad) * scale)
+    c, d = int((top + pad) * scale), int((bottom - pad) * scale)
+    if b <= a or d <= c:
+        return 0
+    roi = text_ink_mask[c:d, a:b]
+    if roi.size == 0:
+        return 0
+    roi = cv2.morphologyEx(roi, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))  # noise specks
+    return int(cv2.countNonZero(roi))
