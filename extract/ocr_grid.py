@@ -47,21 +47,22 @@ def ink_mask(gray: np.ndarray, scale: float) -> np.ndarray:
 
 def estimate_skew(ink: np.ndarray) -> float:
     """Angle (degrees) that makes text lines and rules horizontal: the rotation that maximises
-    the variance of the row sums (projection profile), coarse then fine, on a reduced image."""
-    f = 1000.0 / max(ink.shape)
+    the variance of the row sums (projection profile), coarse then fine, on a reduced image
+    (1600 px: 0.02° is then about half a pixel across the page)."""
+    f = 1600.0 / max(ink.shape)
     small = cv2.resize(ink, None, fx=f, fy=f, interpolation=cv2.INTER_AREA) if f < 1 else ink
     h, w = small.shape
     centre = (w / 2, h / 2)
 
     def score(a: float) -> float:
-        m = cv2.getRotationMatrix2D(centre, a, 1.0)
-        rot = cv2.warpAffine(small, m, (w, h), flags=cv2.INTER_NEAREST, borderValue=0)
+        m = cv2.getRotationMatrix2D(centre, float(a), 1.0)
+        rot = cv2.warpAffine(small, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=0)
         prof = rot.sum(axis=1, dtype=np.float64)
         return float(np.var(prof))
 
-    best = max(np.arange(-MAX_SKEW_DEG, MAX_SKEW_DEG + 1e-9, 0.25), key=score)
-    fine = max(np.arange(best - 0.25, best + 0.25 + 1e-9, 0.05), key=score)
-    return float(fine)
+    best = max(np.arange(-MAX_SKEW_DEG, MAX_SKEW_DEG + 1e-9, 0.2), key=score)
+    fine = max(np.arange(best - 0.2, best + 0.2 + 1e-9, 0.02), key=score)
+    return round(float(fine), 2)
 
 
 def straighten(rgb: np.ndarray, scale: float) -> PageImage:

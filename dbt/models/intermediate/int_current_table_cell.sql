@@ -38,7 +38,11 @@ select
     c.x0,
     c.top,
     c.x1,
-    c.bottom
+    c.bottom,
+    c.value_source,
+    c.confidence,
+    c.confirmed,
+    c.review_reason
 from {{ ref('stg_table_cell') }} as c
 join {{ ref('int_current_document') }} as d
   on d.document_id = c.document_id

@@ -23,5 +23,9 @@ select
     x0,
     top,
     x1,
-    bottom
+    bottom,
+    coalesce(value_source, 'text')     as value_source,
+    confidence,
+    confirmed,
+    review_reason
 from {{ source('raw', 'table_cell') }}
