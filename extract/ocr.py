@@ -30,9 +30,10 @@ from .text import compact, normalize
 # A page is image-only when it shows an image and fewer visible characters than this
 # (a page number or a stray header letter of a scan's hidden layer).
 MIN_TEXT_CHARS = 10
-# Render at the scan's own resolution, within these bounds (below 200 dpi small digits
-# lose strokes; above 300 the recogniser gains nothing and time grows with the area).
-MIN_DPI, MAX_DPI = 200, 300
+# Pages are rendered at 200 dpi whatever the scan's resolution: below it small digits lose
+# strokes; above it the recogniser reads no better (measured on 300 dpi scans) and detection
+# time grows with the area.  FISCAL_OCR_DPI overrides.
+OCR_DPI = 200
 CONFIDENT = 0.97  # a character the recogniser is at least this sure of counts as read
 
 
@@ -105,24 +106,6 @@ def image_only(info) -> bool:
     return info.image_count > 0 and len(compact(info.text)) < MIN_TEXT_CHARS
 
 
-def _native_dpi(page, width_pt: float) -> float:
-    """Resolution of the largest image on the page (pixels per inch of page width)."""
-    import pypdfium2.raw as pdfium_c
-
-    best = 0.0
-    for obj in page.get_objects(max_depth=2):
-        if obj.type != pdfium_c.FPDF_PAGEOBJ_IMAGE:
-            continue
-        try:
-            px_w, _ = obj.get_px_size()
-            left, _, right, _ = obj.get_pos()
-        except Exception:
-            continue
-        if right - left > 0.5 * width_pt:
-            best = max(best, px_w / ((right - left) / 72.0))
-    return best
-
-
 def read_pages(path: Path, numbers: list[int], *, budget_s: float | None = None) -> tuple[dict[int, OcrPage], list[int]]:
     """OCR the given pages (1-based); returns the pages read and those left for lack of time."""
     import pypdfium2 as pdfium
@@ -156,7 +139,7 @@ def read_page(page, number: int) -> OcrPage:
     w_pt, h_pt = page.get_size()
     if page.get_rotation() in (90, 270):
         w_pt, h_pt = h_pt, w_pt
-    dpi = min(MAX_DPI, max(MIN_DPI, _native_dpi(page, w_pt) or MIN_DPI))
+    dpi = float(os.environ.get("FISCAL_OCR_DPI") or OCR_DPI)
     scale = dpi / 72.0
     rgb = np.asarray(page.render(scale=scale).to_pil().convert("RGB"))
     img = straighten(rgb, scale)
@@ -187,6 +170,7 @@ def recognise(gray, scale: float) -> list[dict]:
         top, bottom = min(ys) / scale, max(ys) / scale
         size = max(1.0, bottom - top)
         conf_iter = iter(confs)
+        line: list[dict] = []
         for wbox, word in zip(word_boxes, words):
             xs = [p[0] for p in wbox]
             x0, x1 = min(xs) / scale, max(xs) / scale
@@ -199,36 +183,93 @@ def recognise(gray, scale: float) -> list[dict]:
                 step = (x1 - x0) * wgt / total
                 conf = next(conf_iter, _score)
                 if not ch.isspace():
-                    chars.append({"text": normalize(ch) or ch, "x0": pos, "x1": pos + step, "top": top,
-                                  "bottom": bottom, "size": size, "conf": float(conf)})
+                    line.append({"text": normalize(ch) or ch, "x0": pos, "x1": pos + step, "top": top,
+                                 "bottom": bottom, "size": size, "conf": float(conf)})
                 pos += step
+        chars.extend(_unread_glyphs(line))
     return chars
 
 
-def annotate_cells(instances, ocr_pages: dict[int, OcrPage]) -> None:
-    """``value_source``, ``confidence`` for every cell; OCR cells get the least sure
-    character's probability, and 0 when the cell shows ink but nothing was read."""
-    from .ocr_grid import ink_in
+_NUMERALS = set("一二三四五六七八九十")
+UNREAD = 0.5  # confidence given to characters next to a glyph the recogniser skipped
 
+
+def _unread_glyphs(line: list[dict]) -> list[dict]:
+    """A glyph the recogniser skipped leaves its room to a neighbour: a character box half as
+    wide again as the line's others.  Such a character is not trusted (``UNREAD``).  The one
+    glyph that is skipped often and can be restored is the small 、 after an ordinal (三、其他
+    资金 read 三其他资金): a numeral that opens the line and holds the room of two characters
+    is split into the numeral and 、 (both still marked unread)."""
+    wide = [c["x1"] - c["x0"] for c in line if _is_wide(c["text"])]
+    if len(wide) < 3:
+        return line
+    em = sorted(wide)[len(wide) // 2]
+    out: list[dict] = []
+    for i, c in enumerate(line):
+        w = c["x1"] - c["x0"]
+        if _is_wide(c["text"]) and w > 1.5 * em:
+            opens = all(p["text"] in _NUMERALS for p in line[:i])
+            nxt = line[i + 1]["text"] if i + 1 < len(line) else ""
+            if c["text"] in _NUMERALS and opens and nxt and nxt != "、" and _is_wide(nxt):
+                mid = c["x0"] + em
+                out.append({**c, "x1": mid, "conf": min(c["conf"], UNREAD)})
+                out.append({**c, "text": "、", "x0": mid, "conf": UNREAD})
+                continue
+            c = {**c, "conf": min(c["conf"], UNREAD)}
+        elif i == 0 and c["text"] in "、，。":
+            c = {**c, "conf": min(c["conf"], UNREAD)}  # a line cannot open with 、: its first glyph is lost
+        out.append(c)
+    return out
+
+
+def annotate_cells(instances, ocr_pages: dict[int, OcrPage]) -> None:
+    """``value_source`` and ``confidence`` for every cell.  An OCR cell's confidence is its least
+    sure character's probability, 0 when the cell shows ink but nothing was read; it is also
+    capped by the characters of its row's label and code (the rest of the row band: a misread
+    label files a right number under a wrong row)."""
     for inst in instances:
+        rows: dict[tuple[int, int], list[dict]] = {}
         for c in inst.cells:
             page = ocr_pages.get(c.get("page"))
             c.setdefault("confirmed", None)
             c.setdefault("review_reason", None)
             if page is None:
-                c["value_source"] = "text"
-                c["confidence"] = None
+                c["value_source"], c["confidence"] = "text", None
                 continue
             c["value_source"] = "ocr"
-            box = (c["x0"], c["top"], c["x1"], c["bottom"]) if c.get("x0") is not None else None
-            inside = [ch for ch in page.chars if box and box[0] <= (ch["x0"] + ch["x1"]) / 2 <= box[2]
-                      and box[1] <= (ch["top"] + ch["bottom"]) / 2 <= box[3]]
-            if inside:
-                c["confidence"] = round(min(ch["conf"] for ch in inside), 4)
-            elif box is not None and page.text_ink is not None and ink_in(page.text_ink, box, page.scale) > 12 * page.scale:
-                c["confidence"] = 0.0  # something is printed there that OCR did not read
-            else:
-                c["confidence"] = 1.0 if box is not None else None  # an empty cell, seen empty
+            c["confidence"] = _cell_confidence(c, page)
+            if c.get("x0") is not None:
+                rows.setdefault((c["page"], c["row_index"]), []).append(c)
+        for (pno, _), cells in rows.items():
+            label = _label_confidence(cells, ocr_pages[pno], inst)
+            for c in cells:
+                if c["confidence"] is not None and label is not None:
+                    c["confidence"] = min(c["confidence"], label)
+
+
+def _label_confidence(cells: list[dict], page: OcrPage, inst) -> float | None:
+    """Least sure character in the row band of the table, outside the row's amount cells."""
+    right = max(c["x1"] for c in inst.cells if c.get("page") == page.number and c.get("x0") is not None)
+    top, bottom = min(c["top"] for c in cells), max(c["bottom"] for c in cells)
+    label_chars = [ch["conf"] for ch in page.chars
+                   if top <= (ch["top"] + ch["bottom"]) / 2 <= bottom and ch["x0"] <= right
+                   and not any(c["x0"] <= (ch["x0"] + ch["x1"]) / 2 <= c["x1"] for c in cells)]
+    return round(min(label_chars), 4) if label_chars else None
+
+
+def _cell_confidence(c: dict, page: OcrPage) -> float | None:
+    from .ocr_grid import ink_in
+
+    if c.get("x0") is None:
+        return None
+    box = (c["x0"], c["top"], c["x1"], c["bottom"])
+    inside = [ch["conf"] for ch in page.chars if box[0] <= (ch["x0"] + ch["x1"]) / 2 <= box[2]
+              and box[1] <= (ch["top"] + ch["bottom"]) / 2 <= box[3]]
+    if inside:
+        return round(min(inside), 4)
+    if page.text_ink is not None and ink_in(page.text_ink, box, page.scale) > 12 * page.scale:
+        return 0.0  # something is printed there that OCR did not read
+    return 1.0  # an empty cell, seen empty
 
 
 def apply(path: Path, cp) -> tuple[dict[int, OcrPage], list[int]]:

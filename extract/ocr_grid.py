@@ -79,40 +79,69 @@ def straighten(rgb: np.ndarray, scale: float) -> PageImage:
 
 
 def _runs(mask: np.ndarray, horizontal: bool, scale: float) -> list[tuple[float, float, float]]:
-    """Connected line pixels → (position across, start, end) in PDF points."""
-    n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    """Connected line pixels → (position across, start, end) in PDF points.
+
+    Thickness is the mean (area / length), not the bounding box: a rule left tilted by a
+    few hundredths of a degree steps by a pixel or two along the page."""
+    n, _, stats, centroids = cv2.connectedComponentsWithStats(mask, connectivity=8)
     h, w = mask.shape
+    max_thick = 0.02 * scale * 72  # ~0.5 mm: thicker is a filled block, not a rule
     out = []
     for i in range(1, n):
-        x, y, bw, bh, _area = stats[i]
+        x, y, bw, bh, area = stats[i]
         # a scanner's dark page edge is not a rule
         if x <= 1 or y <= 1 or x + bw >= w - 1 or y + bh >= h - 1:
             continue
+        cx, cy = centroids[i]
         if horizontal:
-            if bh > 0.02 * scale * 72:  # thicker than ~1.4 mm: a filled block, not a rule
+            if area / max(bw, 1) > max_thick:
                 continue
-            out.append(((y + bh / 2) / scale, x / scale, (x + bw) / scale))
+            out.append((cy / scale, x / scale, (x + bw) / scale))
         else:
-            if bw > 0.02 * scale * 72:
+            if area / max(bh, 1) > max_thick:
                 continue
-            out.append(((x + bw / 2) / scale, y / scale, (y + bh) / scale))
+            out.append((cx / scale, y / scale, (y + bh) / scale))
     return out
 
 
+# A rule this long (points) is a rule whatever touches it; a shorter run of ink counts only
+# when both its ends meet rules across it (a cell border), not when it floats inside a cell
+# (the strokes of a line of text, joined by the gap-closing below).
+LONG_H_PT, LONG_V_PT, TOUCH_PT = 72.0, 36.0, 4.0
+
+
+def _line_runs(ink: np.ndarray, horizontal: bool, length: int, bridge: int, scale: float):
+    shape = (bridge, 1) if horizontal else (1, bridge)
+    closed = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, shape))
+    shape = (length, 1) if horizontal else (1, length)
+    return _runs(cv2.morphologyEx(closed, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, shape)),
+                 horizontal, scale)
+
+
+def _touches(pos: float, at: float, across: list[tuple[float, float, float]]) -> bool:
+    """Is there a perpendicular rule through ``at`` (its position) that reaches ``pos``?"""
+    return any(abs(a - at) <= TOUCH_PT and lo - TOUCH_PT <= pos <= hi + TOUCH_PT for a, lo, hi in across)
+
+
 def ruling_edges(img: PageImage, dpi: float) -> list[dict]:
-    """Horizontal and vertical rules of a straightened page as pdfplumber edges (points)."""
-    hk = max(8, int(H_KERNEL_IN * dpi))
-    vk = max(8, int(V_KERNEL_IN * dpi))
-    bridge = max(1, int(dpi / 100))  # close one- or two-pixel breaks of a scanned line
-    horiz = cv2.morphologyEx(img.ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (hk, 1)))
-    horiz = cv2.dilate(horiz, cv2.getStructuringElement(cv2.MORPH_RECT, (bridge * 2 + 1, 1)))
-    vert = cv2.morphologyEx(img.ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, vk)))
-    vert = cv2.dilate(vert, cv2.getStructuringElement(cv2.MORPH_RECT, (1, bridge * 2 + 1)))
+    """Horizontal and vertical rules of a straightened page as pdfplumber edges (points).
+
+    Faint scanned rules break into dashes: a short closing along the rule joins them before
+    the long opening keeps only runs longer than any character stroke."""
+    bridge = max(3, int(dpi / 40))  # ~0.6 mm gaps of a faint rule
+    hs = _line_runs(img.ink, True, max(8, int(H_KERNEL_IN * dpi)), bridge, img.scale)
+    vs = _line_runs(img.ink, False, max(8, int(V_KERNEL_IN * dpi)), bridge, img.scale)
+    long_h = [r for r in hs if r[2] - r[1] >= LONG_H_PT]
+    long_v = [r for r in vs if r[2] - r[1] >= LONG_V_PT]
+    keep_h = long_h + [r for r in hs if r[2] - r[1] < LONG_H_PT
+                       and _touches(r[0], r[1], long_v) and _touches(r[0], r[2], long_v)]
+    keep_v = long_v + [r for r in vs if r[2] - r[1] < LONG_V_PT
+                       and _touches(r[0], r[1], long_h) and _touches(r[0], r[2], long_h)]
     edges = []
-    for y, x0, x1 in _runs(horiz, True, img.scale):
+    for y, x0, x1 in keep_h:
         edges.append({"x0": x0, "x1": x1, "top": y, "bottom": y, "width": x1 - x0, "height": 0.0,
                       "orientation": "h", "object_type": "line"})
-    for x, top, bottom in _runs(vert, False, img.scale):
+    for x, top, bottom in keep_v:
         edges.append({"x0": x, "x1": x, "top": top, "bottom": bottom, "width": 0.0, "height": bottom - top,
                       "orientation": "v", "object_type": "line"})
     return edges
