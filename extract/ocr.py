@@ -14,8 +14,9 @@ cell; 0 for a cell with ink but no text read), and :mod:`extract.ocr_review` con
 contradicts values with the tables' own identities.
 
 Operator control: ``FISCAL_OCR=0`` turns OCR off (image-only files are quarantined as
-before); ``FISCAL_OCR_SECONDS`` (default 180) caps the OCR time of one document, pages
-past it are left unread and recorded; ``FISCAL_OCR_THREADS`` (default 1) threads per
+before); ``FISCAL_OCR_SECONDS`` (default 60 % of ``FISCAL_DOC_TIMEOUT_S``) caps the OCR time of
+one document, pages past it are left unread and recorded (``page_text.text_source =
+'unread'``); ``FISCAL_OCR_THREADS`` (default 1) threads per
 document (documents already run in parallel processes).
 """
 from __future__ import annotations
@@ -42,8 +43,15 @@ def enabled() -> bool:
 
 
 def budget_seconds() -> float:
+    """OCR time one document may spend: FISCAL_OCR_SECONDS, else 60 % of the per-document cap
+    (FISCAL_DOC_TIMEOUT_S, 300 s) so that the tables of the pages read are still extracted
+    and written before the cap kills the process."""
     try:
-        return float(os.environ.get("FISCAL_OCR_SECONDS", "180"))
+        return float(os.environ["FISCAL_OCR_SECONDS"])
+    except (KeyError, ValueError):
+        pass
+    try:
+        return 0.6 * float(os.environ.get("FISCAL_DOC_TIMEOUT_S", "300"))
     except ValueError:
         return 180.0
 
@@ -152,20 +160,44 @@ def read_page(page, number: int) -> OcrPage:
                    text_ink(img), scale)
 
 
+# Text is found on a reduced page (detection needs no fine detail, and its feature maps at
+# full size would take over a gigabyte, past the per-document memory cap) and read on
+# crops of the full-resolution page.
+DET_MAX_SIDE = 1600
+MIN_LINE_SCORE = 0.3  # below this a "line" is noise (a seal's fragment, a speck); above, it is kept and judged
+
+
+def _read_lines(gray):
+    """RapidOCR's steps (detect, crop, recognise, character boxes) with detection on a reduced
+    image; yields (box, text, score, word boxes, words, per-character confidences)."""
+    import cv2
+    import numpy as np
+
+    eng = engine()
+    rgb = cv2.cvtColor(gray, cv2.COLOR_GRAY2RGB)
+    h, w = gray.shape
+    f = min(1.0, DET_MAX_SIDE / max(h, w))
+    small = cv2.resize(rgb, None, fx=f, fy=f, interpolation=cv2.INTER_AREA) if f < 1 else rgb
+    boxes, _ = eng.auto_text_det(small)
+    if boxes is None or len(boxes) == 0:
+        return
+    boxes = [np.clip(np.asarray(b, dtype=np.float32) / f, 0, [w - 1, h - 1]).astype(np.float32) for b in boxes]
+    crops = eng.get_crop_img_list(rgb, boxes)
+    rec, _ = eng.text_rec(crops, True)
+    rec = eng.cal_rec_boxes(crops, boxes, rec)
+    for box, (text, score, word_boxes, words, confs) in zip(boxes, rec):
+        if text and float(score) >= MIN_LINE_SCORE:
+            yield box.tolist(), text, float(score), word_boxes, words, confs
+
+
 def _is_wide(ch: str) -> bool:
     return "\u2e80" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" or "\u3000" <= ch <= "\u303f"
 
 
 def recognise(gray, scale: float) -> list[dict]:
     """Characters with boxes (points) and per-character confidence."""
-    import cv2
-
-    rgb = cv2.cvtColor(gray, cv2.COLOR_GRAY2RGB)
-    result, _ = engine()(rgb, use_cls=False, return_word_box=True)
     chars: list[dict] = []
-    for item in result or []:
-        box, text, _score = item[0], item[1], item[2]
-        word_boxes, words, confs = (item[3], item[4], item[5]) if len(item) >= 6 else ([box], [text], [_score])
+    for box, text, _score, word_boxes, words, confs in _read_lines(gray):
         ys = [p[1] for p in box]
         top, bottom = min(ys) / scale, max(ys) / scale
         size = max(1.0, bottom - top)
