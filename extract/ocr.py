@@ -115,10 +115,48 @@ def image_only(info) -> bool:
 
 
 def read_pages(path: Path, numbers: list[int], *, budget_s: float | None = None) -> tuple[dict[int, OcrPage], list[int]]:
-    """OCR the given pages (1-based); returns the pages read and those left for lack of time."""
-    import pypdfium2 as pdfium
+    """OCR the given pages (1-based); returns the pages read and those left for lack of time.
+
+    Under an address-space cap (an ``extract_many`` worker, forked from a large parent such as
+    the Dagster run, already holds most of its 2 GB of address space), OCR runs in a freshly
+    started helper process that gets the same cap but not the parent's mappings."""
+    import resource
 
     budget = budget_seconds() if budget_s is None else budget_s
+    if resource.getrlimit(resource.RLIMIT_AS)[0] != resource.RLIM_INFINITY:
+        return _read_pages_helper(path, numbers, budget)
+    return _read_pages_here(path, numbers, budget)
+
+
+def _read_pages_helper(path: Path, numbers: list[int], budget: float):
+    """``python -m extract.ocr`` as a helper: arguments and pages pickled over its pipes (a
+    fresh interpreter imports only what OCR needs, not the parent's main module)."""
+    import pickle
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "extract.ocr"], input=pickle.dumps((str(path), numbers, budget)),
+                          capture_output=True, preexec_fn=_die_with_parent, check=False)
+    if proc.returncode != 0:
+        tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
+        raise RuntimeError(f"OCR helper exited with {proc.returncode}: {' | '.join(tail)}")
+    return pickle.loads(proc.stdout)
+
+
+def _die_with_parent() -> None:
+    """The helper is killed with the worker that started it (the per-document time cap)."""
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:  # not Linux: the pool's own shutdown still ends it
+        pass
+
+
+def _read_pages_here(path, numbers: list[int], budget: float) -> tuple[dict[int, OcrPage], list[int]]:
+    import pypdfium2 as pdfium
+
     t0 = time.perf_counter()
     out: dict[int, OcrPage] = {}
     skipped: list[int] = []
@@ -335,3 +373,13 @@ def page_fields(number: int, scanned: dict) -> dict:
     if number in (scanned.get("skipped") or ()):
         return {"text_source": "unread", "ocr_confidence": None, "ocr_seconds": None}
     return {"text_source": "text", "ocr_confidence": None, "ocr_seconds": None}
+
+
+if __name__ == "__main__":  # the helper process of read_pages (pickled arguments in, pages out)
+    import pickle
+    import sys
+
+    from extract.ocr import _read_pages_here as _run  # pages pickled as extract.ocr.OcrPage, not __main__'s
+
+    _path, _numbers, _budget = pickle.loads(sys.stdin.buffer.read())
+    sys.stdout.buffer.write(pickle.dumps(_run(_path, _numbers, _budget)))

@@ -101,8 +101,12 @@ def evidence(result: dict) -> tuple[set[tuple], set[tuple], int]:
 
 def review(result: dict) -> dict:
     """Set ``confirmed`` and ``review_reason`` on every OCR cell; returns counts."""
-    confirmed, contradicted, runs = evidence(result)
-    counts = {"ocr_cells": 0, "confirmed": 0, "flagged": 0, "identities": runs}
+    try:
+        confirmed, contradicted, runs = evidence(result)
+        error = None
+    except Exception as exc:  # noqa: BLE001 - without identities nothing is confirmed; confidence alone decides
+        confirmed, contradicted, runs, error = set(), set(), 0, f"{type(exc).__name__}: {exc}"
+    counts = {"ocr_cells": 0, "confirmed": 0, "flagged": 0, "identities": runs, "error": error}
     for inst in result["instances"]:
         for c in inst.cells:
             if c.get("value_source") != "ocr":
