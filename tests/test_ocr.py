@@ -136,7 +136,7 @@ def test_a_mixed_document_reads_its_scanned_table_page_by_ocr(tmp_path):
     assert all(got[k]["review_reason"] for k in wrong), "a misread value went unflagged"
     assert len(wrong) <= 1
     # 合计 = Σ 类 and 类 = Σ 款 hold exactly on a correct read: the totals are confirmed
-    assert got[("合计", "total")]["confirmed"] is True or ("合计", "total") in wrong
+    assert got[("合计", "expenditure_total")]["confirmed"] is True or ("合计", "expenditure_total") in wrong
     assert res["ocr"]["review"]["confirmed"] > 0
 
     m = extract_document(mixed, tmp_path / "out")
@@ -157,3 +157,33 @@ def test_ocr_off_keeps_the_old_quarantine(tmp_path, monkeypatch):
     m = extract_document(pf.image_only_pdf(tmp_path / "scan.pdf"), tmp_path / "out")
     assert m["status"] == "quarantined" and m["error_code"] == "image_only"
     assert "FISCAL_OCR" in m["error_message"]
+
+
+@pytest.mark.skipif(not AGRI.exists(), reason="synthetic sample not present")
+def test_identities_confirm_right_values_and_catch_a_confidently_misread_one():
+    """The review needs no image: take a text document's cells as if OCR had read them, all with
+    high confidence, and misread one digit of a 款 amount.  Exact identities confirm the rest;
+    the misread value (and only values of the broken identities) is flagged."""
+    from extract.api import read_document
+    from extract.ocr_review import review
+
+    res = read_document(AGRI)
+    target = None
+    for inst in res["instances"]:
+        for c in inst.cells:
+            c.update(value_source="ocr", confidence=0.995, confirmed=None, review_reason=None)
+            if inst.table_name == "budget_expenditure" and c["row_key"] == "20805" and c["measure"] == "expenditure_total":
+                target = c
+    assert target is not None and target["amount"] == Decimal("542.09")
+    target["amount"] = target["amount_printed"] = Decimal("542.69")  # a 0 read as 6, confidently
+    res["ocr"] = {"pages": {}, "skipped": []}
+    counts = review(res)
+    assert counts["identities"] > 0 and counts["error"] is None
+    assert target["confirmed"] is False and target["review_reason"] == "identity_failed"
+    cells = [c for i in res["instances"] for c in i.cells if c["measure"] and c["amount"] is not None]
+    confirmed = [c for c in cells if c["confirmed"]]
+    assert len(confirmed) > 0.8 * len(cells)  # most values are tied to an exact identity
+    assert all(c["review_reason"] is None for c in confirmed)
+    # a value no identity reaches keeps its confidence as the only evidence
+    lone = [c for c in cells if not c["confirmed"] and c is not target and c["review_reason"] is None]
+    assert all(c["confidence"] >= 0.97 for c in lone)
