@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import time
@@ -27,12 +28,16 @@ from .grid import find_grids, grids_from_tables, page_lines
 from .identify import identify
 from .narrative import extract_figures, locate_figures
 from .pdf import MAX_PAGES_DEFAULT, check_bytes, check_text_layer, cheap_pass, sha256_file
+from .perf_target import read_performance_targets
 from .performance import read_performance
+from .recognize import is_title_like
+from .toc import listed_tables
 from .records import SCHEMAS
 from .tables import PageData, locate_tables, read_table
 from .text import compact
 
 EXTRACTOR_VERSION = "1.0.0"
+PERFORMANCE_TARGET_TABLES = ("budget_performance_target", "budget_performance_department")
 MANIFEST = "manifest.json"
 
 
@@ -42,11 +47,18 @@ def identify_file(path: Path) -> dict:
     return {"document_id": sha256_file(path), "file_size": path.stat().st_size, "file_name": path.name}
 
 
+_AMOUNTS = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})*\.\d{2}(?![\d])")
+
+
 def _is_table_page(info, catalog) -> bool:
+    """Ruled (4+ paths) or printing a line that reads as a table title (extract.recognize)."""
     if info.path_count >= 4:
         return True
-    text = compact(info.text)
-    return any(compact(t) in text for tpl in catalog.tables for t in tpl.titles)
+    if any(is_title_like(ln) for ln in info.text.splitlines() if "表" in ln):
+        return True
+    # a page of an unruled table that runs on from the page before: mostly amounts, few words
+    amounts = len(_AMOUNTS.findall(info.text))
+    return amounts >= 12 and len(compact(info.text)) < 40 * amounts
 
 
 def _dedupe(page):
@@ -75,7 +87,7 @@ def _pdfplumber_pages(path: Path, numbers: list[int]) -> list[PageData]:
                 dp = _dedupe(page)
                 chars = list(dp.chars)
                 grids = find_grids(dp, n, chars)
-                pages.append(PageData(n, float(page.width), float(page.height), page_lines(chars), grids))
+                pages.append(PageData(n, float(page.width), float(page.height), page_lines(chars), grids, chars))
             finally:
                 page.close()
     finally:
@@ -83,18 +95,16 @@ def _pdfplumber_pages(path: Path, numbers: list[int]) -> list[PageData]:
     return pages
 
 
-def read_document(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT) -> dict:
-    """Extract everything from one PDF; returns record lists keyed like ``records.SCHEMAS``.
-
-    Raises :class:`extract.errors.ExtractionError` subclasses for unusable input.
-    """
+def read_pages(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT):
+    """The expensive part: every page's text (cheap pass) and the table pages' lines and
+    grids. Returns ``(cheap_pass, pages)``; raises for unusable input."""
     path = Path(path)
     maybe_truncated = check_bytes(path)
     catalog = load_catalog()
     engine = page_engine()
     cp = cheap_pass(path, max_pages=max_pages, truncated_hint=maybe_truncated,
                     wants_geometry=(lambda info: _is_table_page(info, catalog)) if engine == "pdfium" else None)
-    ocr_pages, ocr_skipped = ocr.apply(path, cp)  # scanned pages get OCR characters and rules
+    cp.ocr_pages, cp.ocr_skipped = ocr.apply(path, cp)  # scanned pages get OCR characters and rules
     check_text_layer(cp, path.name)
 
     table_pages = [p for p in cp.pages if _is_table_page(p, catalog)]
@@ -104,12 +114,26 @@ def read_document(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT) -> dict:
             from .pdfium_page import find_tables
 
             grids = grids_from_tables(find_tables(info.width, info.height, info.edges), info.number, info.chars)
-            pages.append(PageData(info.number, info.width, info.height, page_lines(info.chars), grids))
+            pages.append(PageData(info.number, info.width, info.height, page_lines(info.chars), grids, info.chars))
             info.chars = info.edges = None  # free the geometry once read
     rest = [p.number for p in table_pages if p.number not in {pd.number for pd in pages}]
     if rest:
         pages.extend(_pdfplumber_pages(path, rest))
         pages.sort(key=lambda pd: pd.number)
+    return cp, pages
+
+
+def read_document(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT, read=None) -> dict:
+    """Extract everything from one PDF; returns record lists keyed like ``records.SCHEMAS``.
+
+    ``read`` is an already made ``read_pages`` result (the evaluator's cache).
+    Raises :class:`extract.errors.ExtractionError` subclasses for unusable input.
+    """
+    path = Path(path)
+    catalog = load_catalog()
+    cp, pages = read if read is not None else read_pages(path, max_pages=max_pages)
+
+    find_unruled(pages, catalog)
 
     dept_prefixes = ("部门:", "单位名称:", "编制单位:", "部门名称:", "预算单位:")
     dept_lines = [ln.text for p in pages for ln in p.lines if compact(ln.text).startswith(dept_prefixes)]
@@ -120,10 +144,10 @@ def read_document(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT) -> dict:
     if ident.doc_kind is None and not has_tables:
         raise errors.NotADisclosure(f"{path.name}: no 决算/预算 wording and no tables in {cp.page_count} pages")
 
-    instances = locate_tables(pages, catalog, ident.department_name)
+    instances = locate_tables(pages, catalog, ident.department_name, ident.doc_kind)
     complete_identity(ident, instances, path.name, cp.text)
     inherit_units(instances)
-    projects, indicators = [], []
+    projects, indicators, targets = [], [], []
     for inst in instances:
         if inst.template is not None and inst.template.layout == "performance":
             proj, inds = read_performance(inst)
@@ -131,10 +155,13 @@ def read_document(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT) -> dict:
             indicators.extend(inds)
         else:
             read_table(inst)
+            if inst.template is not None and inst.template.id in PERFORMANCE_TARGET_TABLES:
+                targets.extend(read_performance_targets(inst))
     if ident.doc_kind is None and not any(i.template for i in instances):
         raise errors.NotADisclosure(f"{path.name}: no 决算/预算 wording and no known disclosure table")
-    ocr.annotate_cells(instances, ocr_pages)
+    ocr.annotate_cells(instances, cp.ocr_pages)
 
+    listed = listed_tables(cp.pages, instances, doc_kind=ident.doc_kind, department=ident.department_name)
     figures = extract_figures(cp.pages, ident.fiscal_year, {p.number for p in pages if p.grids})
     resolve_subjects(figures, instances)
     locate_figures(path, figures)
@@ -146,13 +173,29 @@ def read_document(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT) -> dict:
         "projects": projects,
         "indicators": indicators,
         "figures": figures,
-        "ocr": {"pages": ocr_pages, "skipped": ocr_skipped},
+        "listed": listed,
+        "targets": targets,
+        "ocr": {"pages": cp.ocr_pages, "skipped": cp.ocr_skipped},
     }
-    if ocr_pages:
+    if cp.ocr_pages:
         from .ocr_review import review
 
         review(result)  # the tables' identities confirm or contradict OCR values
     return result
+
+
+def find_unruled(pages: list[PageData], catalog) -> None:
+    """Tables printed without ruling lines (extract.unruled) on table pages where no ruled grid
+    was found; a table still open at a page's foot carries its columns to the next page."""
+    from .unruled import unruled_grids
+
+    carry = None
+    for pd in pages:
+        if pd.grids or not pd.chars:
+            carry = None
+        else:
+            pd.grids, carry = unruled_grids(pd, pd.chars, catalog, None, carry)
+        pd.chars = None  # free the geometry once read
 
 
 def inherit_units(instances) -> None:
@@ -255,6 +298,16 @@ def _document_row(doc_id: str, path: Path, rel: str, cp, ident, status: str, err
     }
 
 
+def _recognition_fields(rec) -> dict:
+    return {
+        "recognised_by": rec.by if rec else None,
+        "recognition_score": rec.score if rec else None,
+        "is_ambiguous": bool(rec.ambiguous) if rec else False,
+        "normalised_title": rec.normalised_title if rec else None,
+        "recognition_candidates": json.dumps(rec.candidates, ensure_ascii=False) if rec else "[]",
+    }
+
+
 def records_for(doc_id: str, path: Path, rel: str, result: dict, seconds: float) -> dict[str, list[dict]]:
     ident, cp = result["identity"], result["cheap"]
     out: dict[str, list[dict]] = {k: [] for k in SCHEMAS}
@@ -275,6 +328,9 @@ def records_for(doc_id: str, path: Path, rel: str, result: dict, seconds: float)
             "is_empty": inst.is_empty,
             "empty_sentence": inst.empty_sentence,
             "project_name": inst.project_name,
+            **_recognition_fields(inst.recognition),
+            "ruled": inst.ruled,
+            "extraction_problem": inst.problem,
         })
         for c in inst.cells:
             out["table_cell"].append({"document_id": doc_id, **c})
@@ -285,6 +341,10 @@ def records_for(doc_id: str, path: Path, rel: str, result: dict, seconds: float)
         out["performance_project"].append({"document_id": doc_id, **p})
     for i in result["indicators"]:
         out["performance_indicator"].append({"document_id": doc_id, **i})
+    for row in result.get("targets", []):
+        out["performance_target"].append({"document_id": doc_id, **row})
+    for row in result.get("listed", []):
+        out["listed_table"].append({"document_id": doc_id, **row})
     for seq, f in enumerate(result["figures"], 1):
         out["narrative_figure"].append({"document_id": doc_id, "figure_seq": seq, **f})
     scanned = result.get("ocr") or {}

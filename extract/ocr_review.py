@@ -32,31 +32,24 @@ def _key(cell: dict[str, Any] | None) -> tuple | None:
 
 
 def _doc(result: dict):
-    """The rule engine's view of this document, from its records in an in-memory DuckDB."""
-    import duckdb
-    import pyarrow as pa
-
+    """The rule engine's view of this document, built from its own records."""
     from expectations.rules import Doc
 
     from .api import records_for
-    from .records import SCHEMAS
 
     ident = result["identity"]
     path = result["path"]
     recs = records_for("ocr-review", path, path.name, result, 0.0)
-    con = duckdb.connect(":memory:")
-    con.execute("CREATE SCHEMA raw")
-    for name in ("document", "extracted_table", "table_cell", "narrative_figure", "page_text"):
-        tbl = pa.Table.from_pylist(recs.get(name, []), schema=SCHEMAS[name])  # noqa: F841 (read by DuckDB)
-        con.execute(f"CREATE TABLE raw.{name} AS SELECT * FROM tbl")
     meta = {"document_id": "ocr-review", "fiscal_year": ident.fiscal_year, "doc_kind": ident.doc_kind,
             "part": ident.part}
-    return Doc(con, meta), con
+    return Doc.from_rows(meta, recs["table_cell"], tables=recs["extracted_table"], figures=recs["narrative_figure"],
+                         pages=recs["page_text"])
 
 
 def evidence(result: dict) -> tuple[set[tuple], set[tuple], int]:
     """Cells confirmed by an exact identity, cells in a violated identity, comparisons run."""
-    from expectations.rules import CHECKS, Outcome, amount, load_rules
+    from expectations.rules import CHECKS, Outcome, load_rules
+    from expectations.rules.model import amount
 
     confirmed: set[tuple] = set()
     contradicted: set[tuple] = set()
@@ -85,17 +78,14 @@ def evidence(result: dict) -> tuple[set[tuple], set[tuple], int]:
             return super().compare_equal(table=table, cell=cell, expected=expected, tolerance=tolerance,
                                          page_cells=page_cells, printed=printed, **kw)
 
-    doc, con = _doc(result)
-    try:
-        for rule in load_rules():
-            if rule.category not in CATEGORIES or doc.doc_kind not in rule.applies_to:
-                continue
-            try:
-                CHECKS[rule.check](Recording(rule, doc), doc, rule.params)
-            except Exception:  # noqa: BLE001 - a rule that cannot run confirms nothing
-                continue
-    finally:
-        con.close()
+    doc = _doc(result)
+    for rule in load_rules():
+        if rule.category not in CATEGORIES or doc.doc_kind not in rule.applies_to:
+            continue
+        try:
+            CHECKS[rule.check](Recording(rule, doc), doc, rule.params)
+        except Exception:  # noqa: BLE001 - a rule that cannot run confirms nothing
+            continue
     return confirmed, contradicted - confirmed, runs[0]
 
 

@@ -47,8 +47,8 @@ EXTRACTED_TABLE = pa.schema(
     [
         ("document_id", pa.string()),
         ("table_seq", pa.int32()),  # order of the table in the document, 1-based
-        ("table_name", pa.string()),  # catalog id, or 'unmapped'
-        ("is_mapped", pa.bool_()),
+        ("table_name", pa.string()),  # catalog id, or 'unmapped' (fct_fiscal_line: 'unrecognised:<normalised_title>')
+        ("is_mapped", pa.bool_()),  # a catalog template names it
         ("printed_number", pa.string()),  # 公开NN表 as printed, if any
         ("printed_title", pa.string()),
         ("unit_printed", pa.string()),  # 万元 | 元 | None when the table prints no unit
@@ -59,6 +59,13 @@ EXTRACTED_TABLE = pa.schema(
         ("is_empty", pa.bool_()),  # printed with headers only
         ("empty_sentence", pa.string()),  # the 本单位没有… sentence found after an empty table
         ("project_name", pa.string()),  # performance tables: the printed 项目名称
+        ("recognised_by", pa.string()),  # title | header | both | NULL (unrecognised or ambiguous)
+        ("recognition_score", pa.float64()),  # best template's score (0–1; extract.recognize)
+        ("is_ambiguous", pa.bool_()),  # two templates scored alike: left unnamed, candidates kept
+        ("normalised_title", pa.string()),  # title without numbering, year, department, 情况表/预算表
+        ("recognition_candidates", pa.string()),  # JSON [[template id, score], …] best first
+        ("ruled", pa.bool_()),  # drawn with ruling lines; False: columns/rows found from text positions
+        ("extraction_problem", pa.string()),  # why a table that prints amounts yielded none (with page)
     ]
 )
 
@@ -78,7 +85,7 @@ TABLE_CELL = pa.schema(
         ("parent_code", pa.string()),
         ("line_name", pa.string()),  # printed row label, normalised, ordinal prefix kept
         ("row_number", pa.int32()),  # 行次 as printed, if any
-        ("measure", pa.string()),  # canonical measure (measures.csv) or NULL when unmapped
+        ("measure", pa.string()),  # canonical measure (measures.csv) or NULL (fct_fiscal_line: 'header:<header path>')
         ("phase", pa.string()),  # budget | final | initial_budget | adjusted_budget
         ("header_path", pa.string()),  # printed header texts joined with '/'
         ("value_text", pa.string()),  # the cell text exactly as extracted (normalised)
@@ -95,6 +102,25 @@ TABLE_CELL = pa.schema(
         ("confidence", pa.float64()),  # OCR: the least sure character's probability (0 = ink not read)
         ("confirmed", pa.bool_()),  # OCR: an identity of the tables holds exactly with this value
         ("review_reason", pa.string()),  # OCR: why the value needs a person's look; NULL = trusted
+    ]
+)
+
+# Tables the document says it contains (its 目录), named by title alone (extract.toc), and
+# whether a table of that name was found: what completeness rules read.
+LISTED_TABLE = pa.schema(
+    [
+        ("document_id", pa.string()),
+        ("list_seq", pa.int32()),  # order in the 目录, 1-based
+        ("source", pa.string()),  # toc (the document's 目录)
+        ("printed_title", pa.string()),  # as listed, without ordinal leaders and page number
+        ("normalised_title", pa.string()),
+        ("table_name", pa.string()),  # catalog id named by the title, NULL when none or ambiguous
+        ("title_score", pa.float64()),
+        ("is_ambiguous", pa.bool_()),
+        ("is_found", pa.bool_()),  # a table of that name (or that normalised title) was extracted
+        ("found_table_seq", pa.int32()),  # the first such table (extracted_table.table_seq)
+        ("printed_page", pa.int32()),  # first page outside the 目录 printing that title, NULL when none
+        ("page", pa.int32()),  # page of the 目录
     ]
 )
 
@@ -149,6 +175,30 @@ PERFORMANCE_INDICATOR = pa.schema(
     ]
 )
 
+# 绩效目标表 (extract.perf_target): one row per indicator (or per project without indicators),
+# the project's name, units, funds and goal repeated; the table's amounts are table_cell rows.
+PERFORMANCE_TARGET = pa.schema(
+    [
+        ("document_id", pa.string()),
+        ("table_seq", pa.int32()),
+        ("table_name", pa.string()),  # budget_performance_target | budget_performance_department
+        ("target_seq", pa.int32()),  # order within the table, 1-based
+        ("project_name", pa.string()),  # 项目名称 (NULL for a 部门整体 table)
+        ("department", pa.string()),  # 主管部门 / 单位名称
+        ("implementing_unit", pa.string()),  # 实施单位
+        ("goal", pa.string()),  # 年度目标 / 绩效目标
+        ("level1", pa.string()),  # 一级指标
+        ("level2", pa.string()),  # 二级指标
+        ("level3", pa.string()),  # 三级指标 / 指标名称
+        ("target_value", pa.string()),  # 指标值 as printed (≥90%, ≤184.94万元)
+        ("unit_of_measure", pa.string()),  # 计量单位 when printed apart
+        ("funds_text", pa.string()),  # 资金总额 / 预算数 as printed
+        ("funds_printed", AMOUNT),  # that amount in the printed unit
+        ("unit", pa.string()),  # 万元 | 元 | NULL: the unit of funds_printed
+        ("page", pa.int32()),
+    ]
+)
+
 # Normalised text of every page (template residue, completeness sentences, narrative rules).
 PAGE_TEXT = pa.schema(
     [
@@ -165,8 +215,10 @@ SCHEMAS: dict[str, pa.Schema] = {
     "document": DOCUMENT,
     "extracted_table": EXTRACTED_TABLE,
     "table_cell": TABLE_CELL,
+    "listed_table": LISTED_TABLE,
     "narrative_figure": NARRATIVE_FIGURE,
     "performance_project": PERFORMANCE_PROJECT,
     "performance_indicator": PERFORMANCE_INDICATOR,
+    "performance_target": PERFORMANCE_TARGET,
     "page_text": PAGE_TEXT,
 }

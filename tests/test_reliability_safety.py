@@ -25,6 +25,8 @@ from pathlib import Path
 
 import pytest
 
+import sysdeps
+
 from tests import pdf_factory as pf
 from tests.test_reliability_inputs import REPO, assert_consistent, sample, fiscal_env, registry, set_env
 
@@ -38,12 +40,15 @@ QUOTING_CALLS = ("qident", "qtable")
 REVIEWED_IDENTIFIERS = {
     ("warehouse/load.py", "col_sql"),  # ", ".join(qident(c) for c in cols)
     ("warehouse/load.py", "cols"),  # ", ".join(qident(c) for c in data.column_names)
-    ("expectations/rules.py", "names_r"),  # quoted names of DQ_RESULT_COLUMNS (constants)
-    ("expectations/rules.py", "names_f"),  # quoted names of DQ_FINDING_COLUMNS (constants)
+    ("expectations/rules/store.py", "names_r"),  # quoted names of DQ_RESULT_COLUMNS (constants)
+    ("expectations/rules/store.py", "names_f"),  # quoted names of DQ_FINDING_COLUMNS (constants)
     ("expectations/truth_records.py", "name"),  # a key of extract.records.SCHEMAS, inside "…"
     ("expectations/truth_records.py", "cols"),  # quoted field names of a records schema
     ("dagster_project/cli.py", "', '.join(show)"),  # a fixed list of registry column names
     ("dagster_project/defs/assets.py", "', '.join(wanted)"),  # a fixed list of registry column names
+    ("dagster_project/cli.py", "' union all '.join(parts)"),  # constant SQL texts (STATUS_SQL, REFUSED_SQL)
+    ("dagster_project/cli.py", "' and '.join(where)"),  # constant conditions with ? parameters
+    ("warehouse/isolation.py", "on"),  # m.qident(col) IS NOT DISTINCT FROM f.qident(col) pairs
 }
 
 
@@ -195,9 +200,11 @@ def test_pipeline_makes_no_network_access_in_process(tmp_path, monkeypatch):
 
 
 def _netns_available() -> bool:
-    if not shutil.which("unshare"):
+    try:
+        unshare = sysdeps.which("unshare")
+    except sysdeps.SystemPackageMissing:
         return False
-    return subprocess.run(["unshare", "-rn", "true"], capture_output=True).returncode == 0
+    return subprocess.run([unshare, "-rn", "true"], capture_output=True).returncode == 0
 
 
 @pytest.mark.skipif(not _netns_available(), reason="unshare -rn (user + network namespace) not permitted here")

@@ -5,3 +5,4 @@ select
     coalesce(text_source, 'text')      as text_source,
     ocr_confidence
 from {{ source('raw', 'page_text') }}
+where {{ not_held_back() }}

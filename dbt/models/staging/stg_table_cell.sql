@@ -29,3 +29,4 @@ select
     confirmed,
     review_reason
 from {{ source('raw', 'table_cell') }}
+where {{ not_held_back() }}
