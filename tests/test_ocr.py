@@ -111,6 +111,7 @@ def _truth_cells(table: str) -> dict[tuple[str, str], Decimal | None]:
     raise KeyError(table)
 
 
+@pytest.mark.slow  # one page of OCR: ~10 s of CPU
 @pytest.mark.skipif(not AGRI.exists(), reason="synthetic sample not present")
 def test_a_mixed_document_reads_its_scanned_table_page_by_ocr(tmp_path):
     """Cover as text, the 收入/支出预算总表 page scanned at 150 dpi with a seal: the scanned
