@@ -190,7 +190,7 @@ def read_page(page, number: int) -> OcrPage:
     rgb = np.asarray(page.render(scale=scale).to_pil().convert("RGB"))
     img = straighten(rgb, scale)
     edges = ruling_edges(img, dpi)
-    chars = recognise(img.gray, scale)
+    chars = drop_seal_lettering(recognise(img.gray, scale), img)
     from .grid import page_lines
 
     text = normalize("\n".join(ln.text for ln in page_lines(chars)))
@@ -260,6 +260,27 @@ def recognise(gray, scale: float) -> list[dict]:
     return chars
 
 
+def drop_seal_lettering(chars: list[dict], img) -> list[dict]:
+    """A seal's red lettering read as Chinese characters (政局财 before an amount) is dropped;
+    the characters it stood among lose trust (``UNREAD``): under a seal a digit may be
+    misread too.  Digits printed under a seal are red-tinted as well, so only CJK letters
+    go; the identities decide about the rest."""
+    from .ocr_grid import is_red
+
+    out: list[dict] = []
+    dropped: list[dict] = []
+    for ch in chars:
+        if _is_wide(ch["text"]) and is_red(img, (ch["x0"], ch["top"], ch["x1"], ch["bottom"])):
+            dropped.append(ch)
+        else:
+            out.append(ch)
+    for ch in out:
+        if any(abs(d["top"] - ch["top"]) < 0.5 * ch["size"] and (d["x0"] - 2 * ch["size"] < ch["x0"] < d["x1"] + 2 * ch["size"])
+               for d in dropped):
+            ch["conf"] = min(ch["conf"], UNREAD)
+    return out
+
+
 _NUMERALS = set("一二三四五六七八九十")
 UNREAD = 0.5  # confidence given to characters next to a glyph the recogniser skipped
 
@@ -277,13 +298,14 @@ def _unread_glyphs(line: list[dict]) -> list[dict]:
     out: list[dict] = []
     for i, c in enumerate(line):
         w = c["x1"] - c["x0"]
-        if _is_wide(c["text"]) and w > 1.5 * em:
+        nxt = line[i + 1] if i + 1 < len(line) else None
+        gap = nxt["x0"] - c["x1"] if nxt is not None else 0.0
+        if _is_wide(c["text"]) and (w > 1.5 * em or gap > 0.6 * em):
             opens = all(p["text"] in _NUMERALS for p in line[:i])
-            nxt = line[i + 1]["text"] if i + 1 < len(line) else ""
-            if c["text"] in _NUMERALS and opens and nxt and nxt != "、" and _is_wide(nxt):
-                mid = c["x0"] + em
+            if c["text"] in _NUMERALS and opens and nxt is not None and nxt["text"] != "、" and _is_wide(nxt["text"]):
+                mid = c["x0"] + min(w, em)
                 out.append({**c, "x1": mid, "conf": min(c["conf"], UNREAD)})
-                out.append({**c, "text": "、", "x0": mid, "conf": UNREAD})
+                out.append({**c, "text": "、", "x0": mid, "x1": max(mid + 1, nxt["x0"]), "conf": UNREAD})
                 continue
             c = {**c, "conf": min(c["conf"], UNREAD)}
         elif i == 0 and c["text"] in "、，。":

@@ -31,13 +31,21 @@ class PageImage:
     ink: np.ndarray  # binary ink mask (255 = ink), ruling lines included
     scale: float  # pixels per PDF point
     skew_deg: float  # rotation that was undone
+    redness: np.ndarray | None = None  # straightened R − max(G, B), 0–255: where a red seal lies
 
 
 def to_gray(rgb: np.ndarray) -> np.ndarray:
-    """Brightest channel: black print stays dark, red/blue seals turn paper-light."""
-    if rgb.ndim == 2:
-        return rgb
-    return rgb[:, :, :3].max(axis=2)
+    """Brightest channel: black print stays dark, red/blue seals turn nearly paper-light; then
+    the paper tone and anything within ~30 levels of it (a seal's ring and lettering over bare
+    paper, a grey background) is stretched to white, print under a seal stays dark."""
+    gray = rgb if rgb.ndim == 2 else rgb[:, :, :3].max(axis=2)
+    paper = float(np.median(gray))
+    ink = float(np.percentile(gray, 0.5))
+    top = paper - 30.0
+    if top - ink < 40:  # a dark or low-contrast page: leave it as it is
+        return gray
+    out = (gray.astype(np.float32) - ink) * (255.0 / (top - ink))
+    return out.clip(0, 255).astype(np.uint8)
 
 
 def ink_mask(gray: np.ndarray, scale: float) -> np.ndarray:
@@ -67,6 +75,10 @@ def estimate_skew(ink: np.ndarray) -> float:
 
 def straighten(rgb: np.ndarray, scale: float) -> PageImage:
     gray = to_gray(rgb)
+    red = None
+    if rgb.ndim == 3:
+        c = rgb[:, :, :3].astype(np.int16)
+        red = (c[:, :, 0] - np.maximum(c[:, :, 1], c[:, :, 2])).clip(0, 255).astype(np.uint8)
     ink = ink_mask(gray, scale)
     angle = estimate_skew(ink)
     if abs(angle) >= 0.05:
@@ -74,8 +86,23 @@ def straighten(rgb: np.ndarray, scale: float) -> PageImage:
         m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
         paper = int(np.median(gray))
         gray = cv2.warpAffine(gray, m, (w, h), flags=cv2.INTER_CUBIC, borderValue=paper)
+        if red is not None:
+            red = cv2.warpAffine(red, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=0)
         ink = ink_mask(gray, scale)
-    return PageImage(gray, ink, scale, angle)
+    return PageImage(gray, ink, scale, angle, red)
+
+
+def is_red(img: PageImage, box: tuple[float, float, float, float]) -> bool:
+    """Is the character in this box (points) printed in seal red? (its inkiest pixels are red)"""
+    if img.redness is None:
+        return False
+    x0, top, x1, bottom = (int(v * img.scale) for v in box)
+    g = img.gray[top:bottom + 1, x0:x1 + 1]
+    r = img.redness[top:bottom + 1, x0:x1 + 1]
+    if g.size == 0:
+        return False
+    dark = g <= np.percentile(g, 20)
+    return float(r[dark].mean()) > 60.0
 
 
 def _runs(mask: np.ndarray, horizontal: bool, scale: float) -> list[tuple[float, float, float]]:
