@@ -10,6 +10,8 @@ are scanned into a typed report).
 
     python -m corpus.scan corpus/sample/synthetic/2022_agri_ys.pdf --dpi 200 --out /tmp/scans
     python -m corpus.scan corpus/sample/synthetic --limit 3 --dpi 150 200 300 --out /tmp/scans
+    python -m corpus.scan corpus/sample/synthetic/2022_agri_ys.pdf --subset 1,3 --pages tables --dpi 150 \
+        --tables budget_income,budget_expenditure,budget_fiscal_summary --out corpus/scanned
 
 The truth file is copied beside each scan with ``file`` renamed and variants
 ``scan:<dpi>dpi`` (and ``scan:mixed``) added, so ``python -m extract.evaluate
@@ -132,19 +134,35 @@ def scan_pdf(src: Path, dst: Path, dpi: int, *, pages: str = "all", seed: int | 
     return scanned
 
 
-def scan_with_truth(src: Path, out_dir: Path, dpi: int, *, pages: str = "all") -> Path:
+def scan_with_truth(src: Path, out_dir: Path, dpi: int, *, pages: str = "all", subset: list[int] | None = None,
+                    tables: list[str] | None = None) -> Path:
+    """Scan ``src`` (or only its pages ``subset``, keeping the truth of ``tables``) with its truth."""
     out_dir.mkdir(parents=True, exist_ok=True)
     suffix = f"scan{dpi}" + ("m" if pages == "tables" else "")
-    dst = out_dir / f"{src.stem}.{suffix}.pdf"
-    scanned = scan_pdf(src, dst, dpi, pages=pages)
+    stem = src.stem + (f".p{'-'.join(map(str, subset))}" if subset else "")
+    dst = out_dir / f"{stem}.{suffix}.pdf"
+    source = src
+    if subset:
+        source = out_dir / f".{stem}.subset.pdf"
+        whole, part = pdfium.PdfDocument(str(src)), pdfium.PdfDocument.new()
+        part.import_pages(whole, [n - 1 for n in subset])
+        part.save(str(source))
+        part.close()
+        whole.close()
+    scanned = scan_pdf(source, dst, dpi, pages=pages, seed=zlib.crc32(f"{dst.name}".encode()))
+    if subset:
+        source.unlink()
     truth_path = src.with_name(src.stem + ".truth.json")
     if truth_path.exists():
         truth = json.loads(truth_path.read_text(encoding="utf-8"))
+        if tables:  # the subset prints only these tables
+            truth["tables"] = [t for t in truth.get("tables", []) if t["table_name"] in tables]
+            truth["performance"], truth["narrative_figures"] = [], []
         truth["file"] = dst.name
         doc = truth.setdefault("document", {})
         doc["variants"] = list(doc.get("variants", [])) + [f"scan:{dpi}dpi"] + (["scan:mixed"] if pages == "tables" else [])
         doc["scanned_pages"] = scanned
-        (out_dir / f"{src.stem}.{suffix}.truth.json").write_text(
+        (out_dir / f"{stem}.{suffix}.truth.json").write_text(
             json.dumps(truth, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
     return dst
 
@@ -155,15 +173,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dpi", type=int, nargs="+", default=[200])
     ap.add_argument("--pages", choices=("all", "tables"), default="all")
     ap.add_argument("--limit", type=int, default=0, help="at most this many files per folder")
+    ap.add_argument("--subset", help="only these pages, e.g. 1,3 (with --tables: the tables they print)")
+    ap.add_argument("--tables", help="truth of these tables only (comma-separated catalog ids)")
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args(argv)
+    subset = [int(x) for x in args.subset.split(",")] if args.subset else None
+    tables = args.tables.split(",") if args.tables else None
     files: list[Path] = []
     for s in args.src:
         found = sorted(s.glob("*.pdf")) if s.is_dir() else [s]
         files += found[: args.limit] if args.limit else found
     for f in files:
         for dpi in args.dpi:
-            print(scan_with_truth(f, args.out, dpi, pages=args.pages))
+            print(scan_with_truth(f, args.out, dpi, pages=args.pages, subset=subset, tables=tables))
     return 0
 
 
