@@ -373,7 +373,10 @@ def apply(path: Path, cp) -> tuple[dict[int, OcrPage], list[int]]:
         return {}, []
     if not available():
         return {}, [p.number for p in todo]
-    pages, skipped = read_pages(path, [p.number for p in todo])
+    try:
+        pages, skipped = read_pages(path, [p.number for p in todo])
+    except Exception:  # noqa: BLE001 - the engine failed (memory cap, broken image): pages stay unread
+        return {}, [p.number for p in todo]
     for info in todo:
         pg = pages.get(info.number)
         if pg is None:
