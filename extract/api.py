@@ -23,7 +23,7 @@ import pdfplumber
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from . import errors
+from . import errors, ocr
 from .catalog import load_catalog, strip_ordinal
 from .grid import find_grids, grids_from_tables, page_lines
 from .identify import complete_identity, identify, identity_fields
@@ -125,6 +125,7 @@ def read_pages(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT):
     engine = page_engine()
     cp = cheap_pass(path, max_pages=max_pages, truncated_hint=maybe_truncated,
                     wants_geometry=(lambda info: _is_table_page(info, catalog)) if engine == "pdfium" else None)
+    cp.ocr_pages, cp.ocr_skipped = ocr.apply(path, cp)  # scanned pages get OCR characters and rules
     check_text_layer(cp, path.name)
 
     table_pages = [p for p in cp.pages if _is_table_page(p, catalog)]
@@ -178,12 +179,14 @@ def read_document(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT, read=None) 
                 targets.extend(read_performance_targets(inst))
     if ident.doc_kind is None and not any(i.template for i in instances):
         raise errors.NotADisclosure(f"{path.name}: no 决算/预算 wording and no known disclosure table")
+    ocr.annotate_cells(instances, cp.ocr_pages)
 
     listed = listed_tables(cp.pages, instances, doc_kind=ident.doc_kind, department=ident.department_name)
     figures = extract_figures(cp.pages, ident.fiscal_year, {p.number for p in pages if p.grids})
     resolve_subjects(figures, instances)
     locate_figures(path, figures)
-    return {
+    result = {
+        "path": path,
         "identity": ident,
         "cheap": cp,
         "instances": instances,
@@ -192,7 +195,13 @@ def read_document(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT, read=None) 
         "figures": figures,
         "listed": listed,
         "targets": targets,
+        "ocr": {"pages": cp.ocr_pages, "skipped": cp.ocr_skipped},
     }
+    if cp.ocr_pages:
+        from .ocr_review import review
+
+        review(result)  # the tables' identities confirm or contradict OCR values
+    return result
 
 
 def find_unruled(pages: list[PageData], catalog) -> None:
@@ -320,8 +329,10 @@ def records_for(doc_id: str, path: Path, rel: str, result: dict, seconds: float)
         out["listed_table"].append({"document_id": doc_id, **row})
     for seq, f in enumerate(result["figures"], 1):
         out["narrative_figure"].append({"document_id": doc_id, "figure_seq": seq, **f})
+    scanned = result.get("ocr") or {}
     for p in cp.pages:
-        out["page_text"].append({"document_id": doc_id, "page": p.number, "text": p.text})
+        out["page_text"].append({"document_id": doc_id, "page": p.number, "text": p.text,
+                                 **ocr.page_fields(p.number, scanned)})
     return out
 
 

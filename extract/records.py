@@ -101,6 +101,11 @@ TABLE_CELL = pa.schema(
         ("top", pa.float64()),
         ("x1", pa.float64()),
         ("bottom", pa.float64()),
+        # where the value was read: text (the PDF's text layer) | ocr (a scanned page)
+        ("value_source", pa.string()),
+        ("confidence", pa.float64()),  # OCR: the least sure character's probability (0 = ink not read)
+        ("confirmed", pa.bool_()),  # OCR: an identity of the tables holds exactly with this value
+        ("review_reason", pa.string()),  # OCR: why the value needs a person's look; NULL = trusted
     ]
 )
 
@@ -204,6 +209,9 @@ PAGE_TEXT = pa.schema(
         ("document_id", pa.string()),
         ("page", pa.int32()),
         ("text", pa.string()),
+        ("text_source", pa.string()),  # text (text layer) | ocr (scanned page read) | unread (OCR off or over time)
+        ("ocr_confidence", pa.float64()),  # mean character probability of the page's OCR
+        ("ocr_seconds", pa.float64()),
     ]
 )
 

@@ -21,7 +21,7 @@ import html
 import io
 import re
 from collections import Counter, OrderedDict, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -71,6 +71,7 @@ class Data:
     documents: dict[str, dict[str, Any]]  # document_id -> raw.document row (+ department)
     results: list[dict[str, Any]]
     findings: list[dict[str, Any]]
+    ocr_review: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # OCR values a person must check
 
     def by_department(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = defaultdict(list)
@@ -94,7 +95,29 @@ def read_data(con) -> Data:
         SELECT * FROM raw.dq_finding
         ORDER BY CASE severity WHEN 'error' THEN 0 ELSE 1 END, document_id, page NULLS LAST, table_name, row_key, rule_id""")
     _attach_locations(con, findings)
-    return Data(docs, results, findings)
+    return Data(docs, results, findings, read_ocr_review(con, ids))
+
+
+OCR_REASON_ZH = {"low_confidence": "识别置信度低", "identity_failed": "勾稽关系不符", "ink_not_read": "有字迹未识别",
+                 "not_a_number": "非数字"}
+
+
+def read_ocr_review(con, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Scanned-page values neither confidently read nor confirmed by an identity, per document."""
+    if not _exists(con, "table_cell") or "review_reason" not in {
+            r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
+                                      "WHERE table_schema = 'raw' AND table_name = 'table_cell'").fetchall()}:
+        return {}
+    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in _rows(con, """
+            SELECT document_id, table_name, row_key, line_name, measure, value_text, confidence, review_reason,
+                   page, x0, top, x1, bottom
+            FROM raw.table_cell
+            WHERE review_reason IS NOT NULL AND document_id IN (SELECT unnest(?::VARCHAR[]))
+            ORDER BY document_id, page, table_seq, row_index, col_index""", [ids]):
+        r["bbox"] = (int(r["page"]), r["x0"], r["top"], r["x1"], r["bottom"]) if r["x0"] is not None else None
+        out[r["document_id"]].append(r)
+    return dict(out)
 
 
 def _attach_locations(con, findings: list[dict[str, Any]]) -> None:
@@ -368,6 +391,18 @@ def render_html(data: Data, pictures: PagePictures | None, generated_at: str) ->
             if insufficient:
                 p.append("<p class='muted'>数据不足的规则: " + "; ".join(
                     f"{_esc(res['rule_id'])} ({_esc(res['detail'])})" for res in insufficient[:12]) + "</p>")
+            review = data.ocr_review.get(d, [])
+            if review:
+                p.append(f"<h4>扫描页 OCR 待核对数值 / OCR values to check ({len(review)})</h4>"
+                         "<table><tr><th>页</th><th>表</th><th>行</th><th>项目</th><th>识别值</th><th>置信度</th><th>原因</th></tr>")
+                for c in review[:MAX_PICTURES]:
+                    img = pictures.crop(doc, c["bbox"]) if pictures is not None and c.get("bbox") else None
+                    pic = f"<img class='crop' alt='page {c['page']}' src='{img}'>" if img else ""
+                    p.append(f"<tr><td class='n'>{_esc(c['page'])}</td><td>{_esc(table_label(c['table_name']))}</td>"
+                             f"<td>{_esc(c.get('line_name') or c.get('row_key'))}</td><td>{_esc(measure_label(c.get('measure')))}</td>"
+                             f"<td class='n'>{_esc(c.get('value_text'))}</td><td class='n'>{_esc(c.get('confidence'))}</td>"
+                             f"<td class='msg'>{_esc(OCR_REASON_ZH.get(c['review_reason'], c['review_reason']))}{pic}</td></tr>")
+                p.append("</table>")
             if not fs:
                 continue
             p.append("<table><tr><th>级别</th><th>规则</th><th>页</th><th>表</th><th>行</th><th>项目</th>"

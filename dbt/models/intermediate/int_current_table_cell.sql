@@ -50,7 +50,11 @@ select
     c.x0,
     c.top,
     c.x1,
-    c.bottom
+    c.bottom,
+    c.value_source,
+    c.confidence,
+    c.confirmed,
+    c.review_reason
 from {{ ref('stg_table_cell') }} as c
 left join {{ ref('stg_extracted_table') }} as t
   on t.document_id = c.document_id

@@ -34,7 +34,12 @@ select
     x0,
     top,
     x1,
-    bottom
+    bottom,
+    value_source,
+    confidence,
+    confirmed,
+    review_reason,
+    review_reason is not null as needs_review
 from {{ ref('int_current_table_cell') }}
 where coalesce(measure, header_measure) is not null
   and table_name <> 'performance_self_assessment'
