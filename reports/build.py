@@ -40,7 +40,7 @@ STATUS_STYLE = {"pass": ("#2e7d32", "✓"), "fail": ("#c62828", "✗"), "not_app
 STATUS_ZH = {"pass": "通过", "fail": "未通过", "not_applicable": "不适用", "insufficient_data": "数据不足"}
 SEVERITY_ZH = {"error": "错误", "warning": "提示"}
 CATEGORY_ZH = {"within_table": "表内", "cross_table": "表间", "narrative": "说明与报表", "completeness": "完整性",
-               "residue": "模板残留"}
+               "residue": "模板残留", "extraction": "提取问题"}
 
 
 # ---------------------------------------------------------------------------
