@@ -304,6 +304,7 @@ def _failure(outcome: BuildOutcome, message: str) -> PipelineFailure:
 # Staging models that leave held-back documents' rows out (dbt/macros/not_held_back.sql), and the
 # intermediate model every fact reads current documents from.
 HELD_BACK_FILTERS = ("stg_table_cell", "stg_extracted_table", "stg_narrative_figure", "stg_performance_project",
+                     "stg_performance_target",
                      "stg_performance_indicator", "stg_page_text", "int_current_document")
 
 
