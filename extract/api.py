@@ -27,14 +27,14 @@ from .catalog import load_catalog, strip_ordinal
 from .grid import find_grids, grids_from_tables, page_lines
 from .identify import identify
 from .narrative import extract_figures, locate_figures
-from .pdf import MAX_PAGES_DEFAULT, check_bytes, check_text_layer, cheap_pass, sha256_file
+from .pdf import MAX_PAGES_DEFAULT, cheap_pass, check_bytes, check_text_layer, sha256_file
 from .perf_target import read_performance_targets
 from .performance import read_performance
 from .recognize import is_title_like
-from .toc import listed_tables
 from .records import SCHEMAS
 from .tables import PageData, locate_tables, read_table
 from .text import compact
+from .toc import listed_tables
 
 EXTRACTOR_VERSION = "1.0.0"
 PERFORMANCE_TARGET_TABLES = ("budget_performance_target", "budget_performance_department")
