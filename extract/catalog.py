@@ -13,6 +13,7 @@ import yaml
 from .text import compact
 
 CATALOG_DIR = Path(__file__).with_name("catalog")
+_COLUMN_NUMBER = re.compile(r"^[\d*#\-—]+$")
 # 一、 / 第一部分 / （一） / 1. ; "部分" as a word, so 二、部门… keeps its 部
 _ORDINAL = re.compile(r"^(?:第?[一二三四五六七八九十]+(?:[、.．]|部分)+|[（(][一二三四五六七八九十\d]+[)）]|\d+[、.．])")
 _YEAR_PREFIX = re.compile(r"^.*\d{4}年度?(?:部门)?$")
@@ -36,10 +37,12 @@ class TableTemplate:
     raw: dict[str, Any] = field(default_factory=dict)
 
     def measure_for(self, path: list[str], aliases: dict[str, str] | None = None) -> str | None:
-        """Longest alias (``a/b``) that is a suffix of the header path wins."""
+        """Longest alias (``a/b``) that is a suffix of the header path wins. 栏次 numbers and
+        ``**`` printed under a header are not part of it, nor is a ``其中:`` prefix."""
         aliases = self.columns if aliases is None else aliases
         best, best_len = None, 0
-        comps = [compact(p) for p in path if compact(p)]
+        comps = [re.sub(r"^其中[:：]", "", compact(p)) for p in path if compact(p)]
+        comps = [c for c in comps if c and not _COLUMN_NUMBER.match(c)]
         for alias, measure in aliases.items():
             parts = [compact(a) for a in alias.split("/")]
             n = len(parts)

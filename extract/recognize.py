@@ -153,6 +153,8 @@ def is_heading_title(text: str) -> bool:
     t = compact(text)
     if not t or len(t) > 30 or t.startswith(("注", "备注", "说明")) or t.endswith(("。", ":", ";")):
         return False
+    if re.search(r"\d\.\d|万元", t):  # a sentence stating an amount, not a heading
+        return False
     return any(_weight(x) >= 2 for x in title_terms(normalise_title(t)).terms)
 
 
@@ -192,7 +194,8 @@ def header_facts(paths: list[list[str]], rows: list[list[str]]) -> HeaderFacts:
     # the top header row: header whatever the rows below are (a table of names only, or of
     # amounts printed without decimals, has no row the header split can stop at, so lower
     # "header" rows may be data); the lower rows count as texts for the markers
-    labels = list(dict.fromkeys(_plain(p[0]) for p in paths if p and not _NUMERIC_HEADER.match(compact(p[0]))))
+    labels = list(dict.fromkeys(_plain(p[0]) for p in paths if p and not _NUMERIC_HEADER.match(compact(p[0]))
+                                and not compact(p[0]).endswith(("。", ";", ";"))))  # sentences are no labels
     codes: list[str] = []
     for i, r in enumerate(rows[:80]):
         cells = [compact(x) for x in r]
@@ -297,7 +300,9 @@ def header_score(facts: HeaderFacts, template: TableTemplate) -> float:
 
 def recognise(title: str | None, paths: list[list[str]], rows: list[list[str]], *,
               doc_kind: str | None = None, department: str | None = None,
-              catalog: Catalog | None = None) -> Recognition:
+              catalog: Catalog | None = None, heading: bool = False) -> Recognition:
+    """Name a table by its title (``heading``: a section heading over an untitled table,
+    weaker evidence that the header must support) and its header paths and data rows."""
     catalog = catalog or load_catalog()
     norm = normalise_title(title, department) if title else ""
     terms = title_terms(norm) if norm else Terms((), 0, None)
@@ -322,7 +327,9 @@ def recognise(title: str | None, paths: list[list[str]], rows: list[list[str]], 
     total, ts, hs, best = scored[0]
     # a title names the table unless the header contradicts it (codes of the other
     # classification, one side where two are expected …); without one the header must
-    accepted = (has_title and ts >= TITLE_ACCEPT and hs >= -0.2) or (hs >= HEADER_ACCEPT)
+    # (a header of one label, or of sentences, is no evidence)
+    accepted = (has_title and ts >= TITLE_ACCEPT and hs >= (0.4 if heading else -0.2)) or (
+        hs >= HEADER_ACCEPT and len(facts.labels) >= 2)
     if not accepted:
         return Recognition(None, None, round(total, 3), False, norm or None, kind, cands)
     if len(scored) > 1 and total - scored[1][0] < MARGIN:

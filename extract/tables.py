@@ -149,7 +149,9 @@ def _recognise_grid(grid: Grid, title: str | None, doc_kind, department, catalog
     n_header, start = split_header(grid)
     paths = header_paths(grid, n_header)
     rows = [grid.row_texts(r) for r in range(start, grid.n_rows)]
-    return recognise(title, paths, rows, doc_kind=doc_kind, department=department, catalog=catalog)
+    heading = title is not None and not is_title_like(title)
+    return recognise(title, paths, rows, doc_kind=doc_kind, department=department, catalog=catalog,
+                     heading=heading)
 
 
 def _continues(current: TableInstance, grid: Grid, lines_above: list[Line], grid_index: int,
