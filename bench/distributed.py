@@ -12,9 +12,11 @@ For each k in ``--engine-workers``:
   (plan → batch steps → collect) run through Dagster's Celery executor into a fresh home.
   Worker start-up is timed apart; the run's wall is from submission to the run's end.
 
-Reported per row: wall, pages/s, and the overhead per document against the pool with the same
-number of processes ((engine wall − pool wall) / documents): what orchestration through a
-broker costs (step start-up in the worker, events to the instance, result round-trips).
+Reported per row: wall, CPU seconds (this process and its children; for the engine also the
+workers' process trees, their start-up left out), pages/s, pages per CPU-second, and the
+overhead per document against the pool with the same number of processes, in wall and in CPU
+((engine − pool) / documents): what orchestration through a broker costs (step start-up in the
+worker, events to the instance, result round-trips). On a shared machine read the CPU columns.
 """
 from __future__ import annotations
 
@@ -42,14 +44,42 @@ def _pages(files: list[Path]) -> int:
     return total
 
 
+def _own_cpu() -> float:
+    """CPU seconds of this process and its waited-for children."""
+    import resource
+
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _tree_cpu(pids: list[int]) -> float:
+    """CPU seconds of these processes, their living descendants and what those have waited for."""
+    import psutil
+
+    total = 0.0
+    for pid in pids:
+        try:
+            root = psutil.Process(pid)
+            procs = [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            continue
+        for p in procs:
+            try:
+                t = p.cpu_times()
+                total += t.user + t.system + t.children_user + t.children_system
+            except psutil.NoSuchProcess:
+                pass
+    return total
+
+
 def pool(files: list[Path], out: Path, workers: int) -> dict:
     from extract import api
 
     shutil.rmtree(out, ignore_errors=True)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), _own_cpu()
     manifests = api.extract_many(files, out, workers=workers)
-    wall = time.perf_counter() - t0
-    return {"wall_s": round(wall, 2), "documents": len(manifests),
+    wall, cpu = time.perf_counter() - t0, _own_cpu() - c0
+    return {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2), "documents": len(manifests),
             "extracted": sum(m.get("status") == "extracted" for m in manifests)}
 
 
@@ -83,6 +113,9 @@ def engine(files: list[Path], home: Path, workers: int, batch: int) -> dict:
         with local_cluster(workers, workdir=home / "cluster", env=env, start_timeout=120) as cluster:
             startup = time.perf_counter() - t0
             os.environ["FISCAL_CELERY_BROKER"] = cluster.broker
+            # CPU from here on: this process (the run's orchestration) + the workers' trees,
+            # their start-up (imports) left out
+            c1 = _own_cpu() + _tree_cpu(cluster.worker_pids())
             t1 = time.perf_counter()
             result = dg.execute_job(
                 location.reconstructable_job(), instance=instance, tags=full_refresh_tags(keys),
@@ -91,9 +124,11 @@ def engine(files: list[Path], home: Path, workers: int, batch: int) -> dict:
                 asset_selection=[dg.AssetKey("document_extraction")], raise_on_error=False,
             )
             wall = time.perf_counter() - t1
+            cpu = _own_cpu() + _tree_cpu(cluster.worker_pids()) - c1
         steps = step_seconds(instance, result.run_id)
         manifests = [json.loads(p.read_text()) for p in settings.extracted_dir.glob("*/manifest.json")]
-        return {"wall_s": round(wall, 2), "startup_s": round(startup, 2), "success": result.success,
+        return {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2), "startup_s": round(startup, 2),
+                "success": result.success,
                 "documents": len(keys), "extracted": sum(m.get("status") == "extracted" for m in manifests),
                 "batches": sum(1 for s in steps if s.startswith("document_extraction.extract_batch")),
                 "batch_step_s": round(sum(v for s, v in steps.items() if ".extract_batch" in s), 2),
@@ -133,8 +168,9 @@ def measure(files: list[Path], out: Path, engine_workers: list[int], batch: int 
         for name, r in ((f"pool {k}", p), (f"engine {k}", e)):
             r["pages_per_s"] = round(pages / r["wall_s"], 1) if r["wall_s"] else None
             rows.append({"name": name, "processes": k, **r})
-        e["overhead_per_document_s"] = round((e["wall_s"] - p["wall_s"]) / max(len(files), 1), 3)
-        rows[-1]["overhead_per_document_s"] = e["overhead_per_document_s"]
+        n = max(len(files), 1)
+        rows[-1]["overhead_per_document_s"] = round((e["wall_s"] - p["wall_s"]) / n, 3)
+        rows[-1]["overhead_cpu_per_document_s"] = round((e["cpu_s"] - p["cpu_s"]) / n, 3)
     return {"documents": len(files), "pages": pages, "batch_documents": batch,
             "loadavg": [round(x, 2) for x in os.getloadavg()], "rows": rows}
 
@@ -142,10 +178,13 @@ def measure(files: list[Path], out: Path, engine_workers: list[int], batch: int 
 def table(result: dict) -> str:
     lines = [f"distributed extraction: {result['documents']} documents, {result['pages']} pages, "
              f"batches of {result['batch_documents']} (load average {result['loadavg']})",
-             f"{'':12}{'wall s':>9}{'pages/s':>9}{'overhead/doc s':>16}{'start-up s':>12}{'batches':>9}"]
+             f"{'':12}{'wall s':>9}{'cpu s':>9}{'pages/s':>9}{'pages/cpu-s':>13}{'overhead/doc s':>16}"
+             f"{'(cpu)':>8}{'start-up s':>12}{'batches':>9}"]
     for r in result["rows"]:
-        lines.append(f"{r['name']:12}{r['wall_s']:>9.2f}{r['pages_per_s'] or 0:>9.1f}"
-                     f"{r.get('overhead_per_document_s', ''):>16}{r.get('startup_s', ''):>12}{r.get('batches', ''):>9}")
+        per_cpu = round(result["pages"] / r["cpu_s"], 1) if r.get("cpu_s") else ""
+        lines.append(f"{r['name']:12}{r['wall_s']:>9.2f}{r.get('cpu_s', ''):>9}{r['pages_per_s'] or 0:>9.1f}{per_cpu:>13}"
+                     f"{r.get('overhead_per_document_s', ''):>16}{r.get('overhead_cpu_per_document_s', ''):>8}"
+                     f"{r.get('startup_s', ''):>12}{r.get('batches', ''):>9}")
     return "\n".join(lines)
 
 

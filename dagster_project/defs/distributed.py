@@ -186,12 +186,14 @@ def extract_batch(context: dg.OpExecutionContext, fiscal: FiscalResource, batch:
 )
 def collect_extraction(context: dg.AssetExecutionContext, fiscal: FiscalResource, keys: list, batches: list) -> None:
     settings = fiscal.settings()
-    copied = storage.mirror_extracted(storage.extracted_store(settings), settings.extracted_dir, keys)
-    if copied:
-        context.log.info(f"mirrored {len(copied)} document(s) from the extracted store")
     done: dict[str, dict] = {}
     for b in batches:
         done.update(b["documents"])
+    # this run's extractions, and any document the loader's folder lacks (a new warehouse worker)
+    wanted = [k for k in keys if k in done or not (settings.extracted_dir / k / storage.MANIFEST).exists()]
+    copied = storage.mirror_extracted(storage.extracted_store(settings), settings.extracted_dir, wanted)
+    if copied:
+        context.log.info(f"mirrored {len(copied)} document(s) from the extracted store")
     summaries = {}
     for key in keys:
         if key in done:
