@@ -42,7 +42,8 @@ def build_definitions(extraction: dg.AssetsDefinition | None = None, extra_jobs=
     dbt_resource = {"dbt": resources.dbt_resource()} if dbt_defs is not None else {}
     return dg.Definitions(
         assets=all_assets,
-        asset_checks=[checks.build_gx_check(leaves), *extra_checks],
+        asset_checks=[checks.build_gx_check(leaves),
+                      *checks.build_held_back_check(assets.dbt_key(dbt_defs, "dim_document")), *extra_checks],
         jobs=[jobs.refresh_job, *extra_jobs],
         sensors=[sensors.landing_sensor],
         schedules=[schedules.nightly_refresh],

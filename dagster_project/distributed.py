@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from dagster_project.definitions import build_definitions
 from dagster_project.defs import distributed
@@ -19,17 +18,15 @@ defs = build_definitions(
     extra_checks=[distributed.distributed_quarantine_check],
 )
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+def distributed_job_def():
+    """The job, resolved from this module's ``defs`` (what a worker rebuilds by module and name)."""
+    return defs.resolve_job_def(distributed.DISTRIBUTED_JOB)
 
 
-def reconstructable_job(name: str = distributed.DISTRIBUTED_JOB):
-    """The job as workers rebuild it: this module's ``defs`` by module name."""
-    from dagster._core.definitions.reconstruct import ReconstructableRepository
+def reconstructable_job():
+    import dagster as dg
 
-    # by name, not __name__ (``python -m`` makes it __main__, which a worker cannot import)
-    repo = ReconstructableRepository.for_module("dagster_project.distributed", "defs",
-                                                working_directory=str(REPO_ROOT))
-    return repo.get_reconstructable_job(name)
+    return dg.reconstructable(distributed_job_def)
 
 
 def register_documents(instance, settings) -> list[str]:
@@ -50,7 +47,7 @@ def register_documents(instance, settings) -> list[str]:
     return instance.get_dynamic_partitions(DOCUMENTS_PARTITION)
 
 
-def run(instance, *, job: str = distributed.DISTRIBUTED_JOB, force: bool = False, batch_documents: int = 0,
+def run(instance, *, force: bool = False, batch_documents: int = 0,
         log_level: str = "WARNING"):
     """Run the refresh over every known document on the workers; returns the ExecuteJobResult."""
     import dagster as dg
@@ -62,7 +59,7 @@ def run(instance, *, job: str = distributed.DISTRIBUTED_JOB, force: bool = False
     if not keys:
         raise SystemExit("no documents: the landing store is empty")
     return dg.execute_job(
-        reconstructable_job(job),
+        reconstructable_job(),
         instance=instance,
         tags={**full_refresh_tags(keys), "fiscal/trigger": "distributed"},
         run_config={
@@ -88,7 +85,11 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = Settings.from_env()
     settings.ensure_dirs()
-    result = run(_instance(settings), force=args.force, batch_documents=args.batch_documents,
+    # through the importable module, not __main__: workers rebuild the job by module name
+    import importlib
+
+    location = importlib.import_module("dagster_project.distributed")
+    result = location.run(_instance(settings), force=args.force, batch_documents=args.batch_documents,
                  log_level=args.log_level)
     print(summary(settings, result))
     return 0 if result.success else 1

@@ -35,9 +35,10 @@ import warnings
 from pathlib import Path
 
 import dagster as dg
+from dagster_celery import celery_executor
 
-from dagster_project.defs import assets, landing, stages
-from dagster_project.defs.partitions import documents
+from dagster_project.defs import assets, landing
+from dagster_project.defs.partitions import RANGE_END_TAG, RANGE_START_TAG, documents
 from dagster_project.defs.resources import FiscalResource
 from warehouse import storage
 
@@ -134,7 +135,9 @@ def plan_extraction(context: dg.OpExecutionContext, fiscal: FiscalResource, conf
     keys = list(context.partition_keys)
     located = locate(settings, storage.landing_store(settings), keys)
     xstore = storage.extracted_store(settings)
-    version = getattr(stages.extract_api(), "EXTRACTOR_VERSION", None)
+    from extract import api  # pdfium, pdfplumber: imported when a run extracts, not when Definitions load
+
+    version = api.EXTRACTOR_VERSION
     todo = [k for k in keys if located[k] is not None
             and (config.force or not assets.up_to_date(xstore.read_manifest(k), version))]
     size = config.batch_documents or batch_documents()
@@ -156,7 +159,7 @@ def extract_batch(context: dg.OpExecutionContext, fiscal: FiscalResource, batch:
     settings = fiscal.settings()
     if not batch:
         return {"documents": {}, "seconds": 0.0, "pages": 0, "worker": None}
-    api = stages.extract_api()
+    from extract import api
     lstore, xstore = storage.landing_store(settings), storage.extracted_store(settings)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="fiscal-batch-") as work:
@@ -206,7 +209,8 @@ def collect_extraction(context: dg.AssetExecutionContext, fiscal: FiscalResource
                                         "was extracted — drop it again to load it."}
     for key, summary in summaries.items():
         context.add_asset_metadata(
-            {k: v for k, v in assets.as_metadata(summary).items() if summary.get(k) is not None},
+            {**{k: v for k, v in assets.as_metadata(summary).items() if summary.get(k) is not None},
+             "label": assets.partition_label(summary)},
             partition_key=key,
         )
     statuses: dict[str, int] = {}
@@ -258,11 +262,9 @@ def distributed_quarantine_check(context: dg.AssetCheckExecutionContext, fiscal:
 
 
 def run_keys(context: dg.AssetCheckExecutionContext) -> list[str]:
-    from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
-
     tags = context.run.tags
     keys = context.instance.get_dynamic_partitions(documents.name)
-    start, end = tags.get(ASSET_PARTITION_RANGE_START_TAG), tags.get(ASSET_PARTITION_RANGE_END_TAG)
+    start, end = tags.get(RANGE_START_TAG), tags.get(RANGE_END_TAG)
     if tags.get(assets.SCOPE_TAG) != "all" and start in keys and end in keys:
         return keys[keys.index(start): keys.index(end) + 1]
     return keys
@@ -270,14 +272,10 @@ def run_keys(context: dg.AssetCheckExecutionContext) -> list[str]:
 
 # --------------------------------------------------------------------------- the job
 
-@dg.executor(name="fiscal_celery", requirements=dg.multiple_process_executor_requirements())
-def distributed_executor(_init_context):
-    """dagster-celery's executor with the broker and settings read when the run starts
-    (``FISCAL_CELERY_BROKER``), the same the workers were started with."""
-    from dagster._core.execution.retries import RetryMode
-    from dagster_celery.executor import CeleryExecutor
-
-    return CeleryExecutor(retries=RetryMode.ENABLED, **celery_config())
+# dagster-celery's executor; its config is computed when a run starts (a config function), so the
+# broker is the one in the environment then (FISCAL_CELERY_BROKER), the same the workers were
+# started with. Retries stay enabled: extract_batch's retry policy applies.
+distributed_executor = celery_executor.configured(lambda _: celery_config(), name="fiscal_celery", config_schema={})
 
 distributed_job = dg.define_asset_job(
     DISTRIBUTED_JOB,
