@@ -135,7 +135,7 @@ def _home(tmp_path: Path, name: str) -> Path:
 def test_two_celery_workers_build_the_same_warehouse_as_the_in_process_run(tmp_path, monkeypatch):
     from dagster_project import cli
     from dagster_project import distributed as location
-    from tests.test_dagster_materialize import snapshot
+    from tests.warehouse_snapshot import snapshot
     from warehouse.settings import Settings
 
     missing = [p for p in SUBSET if not p.exists()]
