@@ -107,6 +107,7 @@ def test_s3_store_round_trip(s3, tmp_path):
     assert json.loads((tmp_path / "mirror" / "d1" / "manifest.json").read_text())["status"] == "quarantined"
 
 
+@pytest.mark.slow  # imports the Dagster definitions and extracts a PDF: ~55 s on the shared machine
 def test_extract_batch_reads_and_writes_s3_stores(s3, tmp_path, monkeypatch):
     """The distributed job's batch step with both stores on S3: PDF downloaded, records uploaded,
     then mirrored for the loader by the collect step."""
