@@ -40,7 +40,7 @@ STATUS_STYLE = {"pass": ("#2e7d32", "✓"), "fail": ("#c62828", "✗"), "not_app
 STATUS_ZH = {"pass": "通过", "fail": "未通过", "not_applicable": "不适用", "insufficient_data": "数据不足"}
 SEVERITY_ZH = {"error": "错误", "warning": "提示"}
 CATEGORY_ZH = {"within_table": "表内", "cross_table": "表间", "narrative": "说明与报表", "completeness": "完整性",
-               "residue": "模板残留"}
+               "residue": "模板残留", "extraction": "提取问题"}
 
 
 # ---------------------------------------------------------------------------
@@ -396,6 +396,16 @@ def _finding_row(f: dict[str, Any], doc: dict[str, Any], titles: dict[str, str])
             f.get("expected"), f.get("printed"), f.get("difference"), _rule_text(f, titles), f.get("message")]
 
 
+# Characters an .xlsx (XML 1.0) cannot hold: C0 controls but tab/newline/CR, surrogates, and the
+# noncharacters U+FFFE/U+FFFF (some PDFs' text layers map a dash to U+FFFE). One cell must not
+# stop the workbook of a whole department.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_safe(value: Any) -> Any:
+    return _XML_ILLEGAL.sub("\ufffd", value) if isinstance(value, str) else value
+
+
 def _sheet(wb, title: str, header: list[str], rows: Iterable[list[Any]], widths: dict[int, int], number_cols: Iterable[int]):
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -407,7 +417,7 @@ def _sheet(wb, title: str, header: list[str], rows: Iterable[list[Any]], widths:
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
     n = 1
     for row in rows:
-        ws.append(list(row))  # Decimal is written as an exact number
+        ws.append([_xml_safe(v) for v in row])  # Decimal is written as an exact number
         n += 1
     for col in number_cols:
         for (cell,) in ws.iter_rows(min_row=2, max_row=n, min_col=col, max_col=col):
