@@ -630,6 +630,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-nightly", action="store_true", help="skip the start-up and `fiscal run` timings")
     ap.add_argument("--generate-only", action="store_true", help="generate the corpus into --out and stop")
     ap.add_argument("--compare", help="bench.json of another N, for the scaling ratio")
+    ap.add_argument("--distributed", metavar="K,K", help="also extract the same files on the distributed engine "
+                    "with K local Celery workers and the in-process pool with K processes (bench/distributed.py)")
+    ap.add_argument("--distributed-batch", type=int, default=4, help="documents per batch step on the engine")
     args = ap.parse_args(argv)
     if args.documents < 1:
         ap.error("--documents must be >= 1")
@@ -654,17 +657,27 @@ def main(argv: list[str] | None = None) -> int:
             skipped(bench, n, "--skip-dbt" if args.skip_dbt else "--skip-nightly")
     else:
         bench.nightly()
+    if args.distributed:  # after the pipeline's own figures, so it does not disturb them
+        from bench import distributed
+
+        bench.result["distributed"] = distributed.measure(
+            landed, bench.out / "distributed", [int(k) for k in args.distributed.split(",")],
+            args.distributed_batch, log=bench.log)
     bench.sampler.stop()
     bench.result["env"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     bench.result["env"]["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     summary = bench.summarise()
     text = bench.report(summary)
+    if bench.result.get("distributed"):
+        from bench import distributed
+
+        text += "\n\n" + distributed.table(bench.result["distributed"])
     print(text)
     out = {"params": {k: getattr(args, k) for k in ("documents", "pages", "workers", "baseline_sample", "seed",
                                                     "skip_dbt", "skip_nightly")},
            "env": bench.result["env"], "fiscal_env": env, "generation": bench.result.get("generation"),
            "reference_sample": bench.result.get("reference_sample"), "stages": bench.stages,
-           "summary": summary, "table": text}
+           "summary": summary, "distributed": bench.result.get("distributed"), "table": text}
     (bench.out / "bench.json").write_text(json.dumps(out, ensure_ascii=False, indent=1, default=str) + "\n")
     bench.log(f"wrote {bench.out / 'bench.json'}")
     return 0

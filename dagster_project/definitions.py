@@ -19,7 +19,9 @@ import dagster as dg
 from dagster_project.defs import assets, checks, jobs, resources, schedules, sensors
 
 
-def build_definitions() -> dg.Definitions:
+def build_definitions(extraction: dg.AssetsDefinition | None = None, extra_jobs=(), extra_checks=()) -> dg.Definitions:
+    """``extraction``, ``extra_jobs``, ``extra_checks``: the distributed variant's graph-backed
+    extraction asset, its job and its check (dagster_project/distributed.py)."""
     dbt_defs = None
     if resources.dbt_project_exists():
         dbt_defs = assets.fiscal_dbt_models()
@@ -32,7 +34,7 @@ def build_definitions() -> dg.Definitions:
     reports = assets.build_reports_asset(leaves)
     published = assets.build_publish_asset(leaves)
     all_assets = [
-        assets.document_extraction,
+        extraction or assets.document_extraction,
         assets.raw_warehouse,
         assets.dq_rules,
         *([dbt_defs] if dbt_defs is not None else []),
@@ -42,8 +44,9 @@ def build_definitions() -> dg.Definitions:
     dbt_resource = {"dbt": resources.dbt_resource()} if dbt_defs is not None else {}
     return dg.Definitions(
         assets=all_assets,
-        asset_checks=[checks.build_gx_check(leaves), *checks.build_held_back_check(assets.dbt_key(dbt_defs, "dim_document"))],
-        jobs=[jobs.refresh_job],
+        asset_checks=[checks.build_gx_check(leaves),
+                      *checks.build_held_back_check(assets.dbt_key(dbt_defs, "dim_document")), *extra_checks],
+        jobs=[jobs.refresh_job, *extra_jobs],
         sensors=[sensors.landing_sensor],
         schedules=[schedules.nightly_refresh],
         resources={"fiscal": resources.FiscalResource(), **dbt_resource},

@@ -111,6 +111,15 @@ def document_summary(manifest: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def up_to_date(existing: Mapping[str, Any] | None, version: str | None) -> bool:
+    """Extracted by this extractor version, and not quarantined for a reason that may not recur."""
+    return (
+        existing is not None
+        and existing.get("extractor_version") == version
+        and existing.get("error_code") not in RETRY_QUARANTINED
+    )
+
+
 def partition_label(summary: Mapping[str, Any]) -> str:
     """A document partition in words: department, year, kind, file (searchable in the UI's metadata)."""
     kind = {"final": "决算", "budget": "预算"}.get(summary.get("doc_kind") or "", "")
@@ -138,12 +147,7 @@ def extract_documents(
     todo: list[str] = []
     for key in keys:
         existing = read_manifest(settings.extracted_dir, key)
-        up_to_date = (
-            existing is not None
-            and existing.get("extractor_version") == version
-            and existing.get("error_code") not in RETRY_QUARANTINED
-        )
-        if existing is not None and (paths[key] is None or (up_to_date and not force)):
+        if existing is not None and (paths[key] is None or (up_to_date(existing, version) and not force)):
             manifests[key] = {**existing, "reused": True}
         elif paths[key] is None:
             seen = landing.known_paths(settings, key)

@@ -1,0 +1,34 @@
+"""A DuckDB warehouse as comparable data: every base table, rows sorted, minus what records
+when and how long (two loads of the same files differ there by design)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+VOLATILE_TABLES = {"load_run"}
+VOLATILE_COLUMNS = {"extract_seconds", "manifest_hash", "invocation_id", "run_id", "seconds"}
+
+
+def snapshot(path: Path) -> dict[str, list[str]]:
+    import duckdb
+
+    out: dict[str, list[str]] = {}
+    with duckdb.connect(str(path), read_only=True) as con:
+        tables = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_type = 'BASE TABLE' order by 1, 2"
+        ).fetchall()
+        for schema, table in tables:
+            if table in VOLATILE_TABLES:
+                continue
+            cols = con.execute(
+                "select column_name, data_type from information_schema.columns "
+                "where table_schema = ? and table_name = ? order by ordinal_position",
+                [schema, table],
+            ).fetchall()
+            keep = [c for c, t in cols if not (t.startswith("TIMESTAMP") or c.endswith("_at") or c in VOLATILE_COLUMNS)]
+            if not keep:
+                continue
+            select = ", ".join('"' + c.replace('"', '""') + '"' for c in keep)
+            rows = con.execute(f'select {select} from "{schema}"."{table}"').fetchall()
+            out[f"{schema}.{table}"] = sorted(repr(r) for r in rows)
+    return out
