@@ -22,18 +22,14 @@ from functools import lru_cache
 
 from fpdf import FPDF
 
+import sysdeps
+from corpus import render_reportlab
 from corpus.model import Cell, Document, Heading, PageBreak, Paragraph, Table
 
 __all__ = ["render", "font_path"]
 
 logging.getLogger("fontTools.subset").setLevel(logging.ERROR)  # Zen Hei's bitmap tables are dropped
 
-_FONT_CANDIDATES = (
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/wqy-microhei/wqy-microhei.ttc",
-)
-# Kangxi radicals (U+2F00..) are missing from Micro Hei; documents that print them use Zen Hei.
-_RADICAL_CANDIDATES = ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",)
 FONT = "WQY"
 MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 42.0, 48.0, 54.0
 PAD = 2.5
@@ -42,10 +38,10 @@ FIXED_DATE = _dt.datetime(2024, 1, 1, tzinfo=_dt.timezone.utc)
 
 
 def font_path(radicals: bool = False) -> pathlib.Path:
-    for p in (_RADICAL_CANDIDATES if radicals else _FONT_CANDIDATES):
-        if pathlib.Path(p).exists():
-            return pathlib.Path(p)
-    raise FileNotFoundError("WenQuanYi font missing (apt-get install fonts-wqy-microhei fonts-wqy-zenhei)")
+    """The WenQuanYi font file (declared system packages); Zen Hei carries the Kangxi radicals."""
+    if radicals:
+        return sysdeps.font_file("fonts-wqy-zenhei", "wqy-zenhei.ttc")
+    return render_reportlab.font_path()
 
 
 @lru_cache(maxsize=1)

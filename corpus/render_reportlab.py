@@ -44,6 +44,7 @@ from reportlab.platypus import (
 from reportlab.platypus import Table as RLTable
 from reportlab.platypus import TableStyle
 
+import sysdeps
 from corpus.model import Cell, Document, Heading, PageBreak as MPageBreak, Paragraph, RenderOptions, Table
 
 __all__ = ["render", "FontMissingError", "font_path", "kangxi_map"]
@@ -52,35 +53,32 @@ __all__ = ["render", "FontMissingError", "font_path", "kangxi_map"]
 
 PRIMARY_FONT_NAME = "WQYMicroHei"
 RADICAL_FONT_NAME = "WQYZenHei"
-_PRIMARY_CANDIDATES = (
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/wqy-microhei/wqy-microhei.ttc",
-    "/usr/local/share/fonts/wqy-microhei.ttc",
-)
-_RADICAL_CANDIDATES = (
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/wqy-zenhei/wqy-zenhei.ttc",
-)
+# Declared in sysdeps/packages.toml; found through dpkg, never by a guessed path.
+PRIMARY_FONT = ("fonts-wqy-microhei", "wqy-microhei.ttc")
+RADICAL_FONT = ("fonts-wqy-zenhei", "wqy-zenhei.ttc")
 
 
-class FontMissingError(RuntimeError):
-    """The embeddable CJK TrueType font is not installed."""
+class FontMissingError(sysdeps.SystemPackageMissing):
+    """The embeddable CJK TrueType font (a declared system package) is not installed."""
 
 
 def font_path() -> pathlib.Path:
-    """Path of the primary CJK font (``$FISCAL_CJK_FONT`` overrides the search)."""
+    """Path of the primary CJK font (``$FISCAL_CJK_FONT`` overrides the declared package)."""
     env = os.environ.get("FISCAL_CJK_FONT")
-    candidates = ([env] if env else []) + list(_PRIMARY_CANDIDATES)
-    for c in candidates:
-        if c and pathlib.Path(c).is_file():
-            return pathlib.Path(c)
-    raise FontMissingError(
-        "CJK TrueType font wqy-microhei.ttc not found (looked in: "
-        + ", ".join(candidates)
-        + "). Install the Debian package `fonts-wqy-microhei` "
-        "(apt-get install fonts-wqy-microhei) or set FISCAL_CJK_FONT to a TrueType .ttf/.ttc. "
-        "Noto CJK (CFF outlines) cannot be embedded by reportlab."
-    )
+    if env and pathlib.Path(env).is_file():
+        return pathlib.Path(env)
+    try:
+        return sysdeps.font_file(*PRIMARY_FONT)
+    except sysdeps.SystemPackageMissing as exc:
+        raise FontMissingError(exc.package, "CJK font embedded by the corpus renderers; or set "
+                               "FISCAL_CJK_FONT to a TrueType .ttf/.ttc") from None
+
+
+def _radical_font_path() -> pathlib.Path | None:
+    try:
+        return sysdeps.font_file(*RADICAL_FONT)
+    except sysdeps.SystemPackageMissing:
+        return None
 
 
 @lru_cache(maxsize=None)
@@ -89,15 +87,14 @@ def _register_fonts() -> tuple[str, str | None]:
     if PRIMARY_FONT_NAME not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(TTFont(PRIMARY_FONT_NAME, str(path), subfontIndex=0))
     radical = None
-    for c in _RADICAL_CANDIDATES:
-        if pathlib.Path(c).is_file():
-            try:
-                if RADICAL_FONT_NAME not in pdfmetrics.getRegisteredFontNames():
-                    pdfmetrics.registerFont(TTFont(RADICAL_FONT_NAME, c, subfontIndex=0))
-                radical = RADICAL_FONT_NAME
-            except Exception:  # pragma: no cover - unusual font builds
-                radical = None
-            break
+    c = _radical_font_path()
+    if c is not None:
+        try:
+            if RADICAL_FONT_NAME not in pdfmetrics.getRegisteredFontNames():
+                pdfmetrics.registerFont(TTFont(RADICAL_FONT_NAME, str(c), subfontIndex=0))
+            radical = RADICAL_FONT_NAME
+        except Exception:  # pragma: no cover - unusual font builds
+            radical = None
     return PRIMARY_FONT_NAME, radical
 
 

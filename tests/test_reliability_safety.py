@@ -25,6 +25,8 @@ from pathlib import Path
 
 import pytest
 
+import sysdeps
+
 from tests import pdf_factory as pf
 from tests.test_reliability_inputs import REPO, assert_consistent, sample, fiscal_env, registry, set_env
 
@@ -195,9 +197,11 @@ def test_pipeline_makes_no_network_access_in_process(tmp_path, monkeypatch):
 
 
 def _netns_available() -> bool:
-    if not shutil.which("unshare"):
+    try:
+        unshare = sysdeps.which("unshare")
+    except sysdeps.SystemPackageMissing:
         return False
-    return subprocess.run(["unshare", "-rn", "true"], capture_output=True).returncode == 0
+    return subprocess.run([unshare, "-rn", "true"], capture_output=True).returncode == 0
 
 
 @pytest.mark.skipif(not _netns_available(), reason="unshare -rn (user + network namespace) not permitted here")
