@@ -216,7 +216,7 @@ def _cell_row(con, c: dict[str, Any]) -> dict[str, Any] | None:
 def _figure_row(con, c: dict[str, Any]) -> dict[str, Any] | None:
     if c.get("printed") is None or not _exists(con, "narrative_figure"):
         return None
-    sql = "SELECT value_text, page, x0, top, x1, bottom FROM raw.narrative_figure WHERE document_id = ? AND value = ?"
+    sql = "SELECT value_text, topic, sentence, page, x0, top, x1, bottom FROM raw.narrative_figure WHERE document_id = ? AND value = ?"
     params: list[Any] = [c["document_id"], c["printed"]]
     if c.get("page") is not None:
         sql += " AND page = ?"
@@ -249,7 +249,14 @@ def _cell_view(con, c: dict[str, Any]) -> CellView:
         where = table_label(c.get("table_name")) if c.get("table_name") else "情况说明"
     else:
         where = "情况说明" if c["kind"] == "figure" else (table_label(c.get("table_name")) or "情况说明")
-    label = (row or {}).get("line_name") or c.get("label") or c.get("row_key") or ""
+    label = (row or {}).get("line_name") or c.get("label") or ""
+    if not label and fig:
+        label = fig.get("topic") or ""
+    if not label and c["kind"] != "figure":
+        label = c.get("row_key") or ""
+    if c.get("measure") == "year" and printed is not None:  # a year is printed as a year
+        return CellView(c["document_id"], c["kind"], where, "", "年份", c.get("page") or (fig or {}).get("page"),
+                        str(int(printed)), str(int(expected)) if expected is not None else "", "", _bbox(fig) or c.get("bbox"))
     page = c.get("page") or (row or {}).get("page") or (fig or {}).get("page")
     return CellView(c["document_id"], c["kind"], where, str(label), measure_label(c.get("measure")), page,
                     (like if like and printed is not None and mul(printed) == _dec(like) else as_printed(mul(printed), like, pct)),

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 WARNING_PICTURES = 80  # warnings share this budget; every error gets its picture
-PICTURE_DPI = 100
+PICTURE_DPI = 130
 PAGE_CACHE = 8  # rendered pages kept for further crops
 PDF_CACHE = 4  # PDFs kept open
 
