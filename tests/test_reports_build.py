@@ -1,7 +1,7 @@
 """The HTML quality report and the Excel workbooks, built from a fixture warehouse."""
 from __future__ import annotations
 
-from decimal import Decimal
+import re
 from types import SimpleNamespace
 
 import duckdb
@@ -34,37 +34,42 @@ def test_build_reports_html_and_excel(tmp_path):
     result = build_reports(settings)
     assert result["documents"] == 2 and result["department_workbooks"] == 2
     con = duckdb.connect(str(settings.duckdb_path), read_only=True)
-    n_findings = con.execute("SELECT count(*) FROM raw.dq_finding").fetchone()[0]
+    n_findings = con.execute("SELECT count(*) FROM raw.dq_finding WHERE severity = 'error'").fetchone()[0]
     con.close()
-    assert result["findings"] == n_findings > 0
-    assert result["pictures"] == 2  # T05 basic = personnel + public, and 合计 = Σ类 in the basic column
+    # one wrong cell fails two identities (basic = personnel + public, 合计 = Σ类): one defect, one picture
+    assert n_findings >= 2 and result["defects_error"] == 1 and result["pictures"] == 1
 
     html = (settings.reports_dir / "quality_report.html").read_text(encoding="utf-8")
-    assert "甲局" in html and "乙局" in html
-    assert "T05_BASIC_EQ_PERSONNEL_PLUS_PUBLIC" in html and "<svg" in html
-    assert "data:image/png;base64," in html
+    assert "<title>2023年度部门决算公开 质量检查报告</title>" in html
+    assert "甲局" in html and "乙局" in html and "<svg" in html
+    assert "T05_BASIC_EQ_PERSONNEL_PLUS_PUBLIC" not in html.split("<details>")[0]  # Chinese rule names, not ids
+    assert "请将公开05表" in html and "由 70.72 改为 70.00" in html
+    assert html.count("data:image/png;base64,") == 1 and "条勾稽关系未通过" in html
     assert "<script" not in html  # self-contained, no JavaScript
+    assert len(set(re.findall(r"id='(dept-[0-9]+)'", html))) == 2  # one anchor per department
 
     wb = openpyxl.load_workbook(settings.reports_dir / "excel" / "乙局.xlsx")
     ws = wb["问题清单"]
     assert [c.value for c in ws[1]] == FINDING_COLUMNS
     rows = list(ws.iter_rows(min_row=2, values_only=True))
-    assert len(rows) == n_findings  # every finding belongs to 乙局
-    row = next(r for r in rows if "T05_BASIC_EQ_PERSONNEL_PLUS_PUBLIC" in r[8])
-    assert row[0] == "bad.pdf" and row[1] == 1
-    assert "公开05表" in row[2] and row[3] == "合计" and row[4] == "基本支出"
-    assert (Decimal(str(row[5])), Decimal(str(row[6])), Decimal(str(row[7]))) == (Decimal("70"), Decimal("70.72"), Decimal("0.72"))
-    assert ws.freeze_panes == "A2" and ws.auto_filter.ref.startswith("A1:J")
-    assert ws.cell(row=2, column=6).number_format == "#,##0.00"
-    assert "检查结果" in wb.sheetnames
+    assert len(rows) == 1
+    row = dict(zip(FINDING_COLUMNS, rows[0]))
+    assert row["年度"] == 2023 and row["决算/预算"].startswith("决算") and row["文件"] == "bad.pdf" and row["页码"] == 1
+    assert "公开05表" in row["表"] and row["行"] == "合计" and row["项目"] == "基本支出"
+    assert (row["填报数"], row["应为"], row["差额"]) == ("70.72", "70.00", "0.72")
+    assert "改为 70.00" in row["需要怎么改"] and row["整改情况"] in (None, "")
+    assert len(ws._images) == 1  # the page picture
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.print_title_rows == "$1:$1"
+    assert ws.freeze_panes == "A2" and "检查结果" in wb.sheetnames
 
     good = openpyxl.load_workbook(settings.reports_dir / "excel" / "甲局.xlsx")["问题清单"]
     assert good.max_row == 1  # header only: the clean document has no findings
 
     summary = openpyxl.load_workbook(settings.reports_dir / "excel" / "全州汇总.xlsx")
     depts = {r[0]: r for r in summary["部门汇总"].iter_rows(min_row=2, values_only=True)}
-    assert depts["甲局"][2] == 0 and depts["乙局"][2] >= 1
-    assert summary["问题清单"].max_row == n_findings + 1
+    assert depts["甲局"][2] == 0 and depts["乙局"][2] == 1
+    assert summary["问题清单"].max_row == 2
 
 
 def test_build_reports_on_empty_warehouse(tmp_path):
