@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import itertools
 import sys
-from collections import defaultdict
+from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Iterable
@@ -181,32 +181,34 @@ def explain(identities: list[Identity], variables: dict[tuple, Var], findings: l
     by_finding = {f["finding_id"]: f for f in findings}
     defects: list[dict[str, Any]] = []
     done: set[int] = set()
+    pending: dict[str, list[int]] = defaultdict(list)  # a document's groups no small correction explains alone
     for group in _groups(identities):
         if set(group) <= done:
             continue
         group = [i for i in group if i not in done]
         hard = [i for i in group if identities[i].severity == "error"]
         # the errors are the equations; a failing warning only joins the defect its correction repairs
-        options, _ = problem.solve(hard) if hard else ([], 0)
-        if options:
-            fixed = set(hard)
-            for opt in options:  # identities the correction also repairs elsewhere belong to this defect
-                fixed |= {i for k in opt for i in problem.by_var[k]
-                          if not identities[i].holds and abs(identities[i].residual_after(opt)) <= identities[i].tolerance}
-            evidence = sorted(fixed)
-        else:
-            evidence = hard or group
-        done |= set(evidence)
-        status = "located" if len(options) == 1 else "ambiguous" if 1 < len(options) <= MAX_OPTIONS else \
-            "unresolved" if hard else "warning"
-        if status == "located" and any(identities[i].coefs and problem_var_kind(k) == "sum" for k in options[0]
-                                       for i in problem.by_var[k]):
-            # a value computed from cells the rules do not show us (another document's sum): we cannot tell
-            # which side is wrong, so both are named
-            status, options = "ambiguous", _fallback(problem, evidence)
-        if status in ("unresolved", "warning"):
-            options = _fallback(problem, evidence)
-        defects.append(_defect(status, options, [identities[i] for i in evidence], variables, by_finding))
+        options = _solve(problem, hard, variables) if hard else []
+        if hard and not 1 <= len(options) <= MAX_OPTIONS:
+            pending[identities[hard[0]].document_id].append(group)
+            continue
+        defects.append(_conclude(problem, group, hard, options, variables, by_finding, done))
+    for groups in pending.values():
+        # two wrong cells that compensate each other (a column total still holds) only explain their failures together
+        joint = sorted({i for g in groups for i in g if i not in done})
+        hard = [i for i in joint if identities[i].severity == "error"]
+        options = _solve(problem, hard, variables) if len(groups) > 1 else []
+        if 1 <= len(options) <= MAX_OPTIONS:
+            defects.append(_conclude(problem, joint, hard, options, variables, by_finding, done))
+            continue
+        for g in groups:
+            g = [i for i in g if i not in done]
+            if g:
+                h = [i for i in g if identities[i].severity == "error"]
+                defects.append(_conclude(problem, g, h, _solve(problem, h, variables), variables, by_finding, done))
+    for i, e in enumerate(identities):  # a failing warning that shares a cell with a defect but is not repaired by it
+        if not e.holds and e.finding_id and i not in done:
+            defects.append(_conclude(problem, [i], [], [], variables, by_finding, done))
     explained = {d for defect in defects for d in defect["evidence"]}
     located = [d for d in defects if d["status"] == "located"]
     for f in findings:
@@ -220,6 +222,42 @@ def explain(identities: list[Identity], variables: dict[tuple, Var], findings: l
             defects.append(_finding_defect(f))
     defects.sort(key=lambda d: (d["document_id"], d["severity"] != "error", d["page"] or 10**6))
     return defects
+
+
+def _solve(problem: _Problem, hard: list[int], variables: dict[tuple, Var]) -> list[dict[tuple, Decimal]]:
+    options, _ = problem.solve(hard)
+    if len(options) > 1:  # among equally small explanations, one that makes a printed amount negative is implausible
+        plausible = [o for o in options if not any(
+            variables[k].kind == "cell" and variables[k].printed >= 0 > variables[k].printed + d for k, d in o.items())]
+        options = plausible or options
+    if len(options) > 1:
+        # one wrong figure moves every total computed from it by the same amount; an explanation whose
+        # corrections go in opposite directions assumes several errors that cancel out
+        fewest = min(len(set(o.values())) for o in options)
+        options = [o for o in options if len(set(o.values())) == fewest]
+    return options
+
+
+def _conclude(problem: _Problem, group: list[int], hard: list[int], options: list[dict[tuple, Decimal]],
+              variables: dict[tuple, Var], by_finding: dict[str, dict[str, Any]], done: set[int]) -> dict[str, Any]:
+    identities = problem.identities
+    if options:
+        fixed = set(hard)
+        for opt in options:  # identities the correction also repairs elsewhere belong to this defect
+            fixed |= {i for k in opt for i in problem.by_var[k]
+                      if not identities[i].holds and abs(identities[i].residual_after(opt)) <= identities[i].tolerance}
+        evidence = sorted(fixed)
+    else:
+        evidence = hard or group
+    done |= set(evidence)
+    status = "located" if len(options) == 1 else "ambiguous" if 1 < len(options) <= MAX_OPTIONS else \
+        "unresolved" if hard else "warning"
+    if status == "located" and any(problem_var_kind(k) == "sum" for k in options[0]):
+        # a value computed from cells the rules do not show us: we cannot tell which side is wrong, both are named
+        status, options = "ambiguous", _fallback(problem, evidence)
+    if status in ("unresolved", "warning"):
+        options = _fallback(problem, evidence)
+    return _defect(status, options, [identities[i] for i in evidence], variables, by_finding)
 
 
 def problem_var_kind(key: tuple) -> str:
@@ -294,8 +332,12 @@ def _cell_var(doc_id: str, c: dict[str, Any]) -> Var:
                c.get("page"), Decimal(c["amount"]) if c.get("amount") is not None else ZERO, c.get("line_name"), bbox)
 
 
-def _recorder(rules_mod):
-    """An Outcome subclass that records every compare_sum / compare_equal as an Identity."""
+def _recorder(rules_mod, recent: deque):
+    """An Outcome subclass that records every compare_sum / compare_equal as an Identity.
+
+    ``recent`` holds the last cells the check passed to ``amount()``: a compare_equal's
+    expected value is usually ``amount(other_cell)``, which tells which cell it restates.
+    """
     amount = rules_mod.amount
 
     class Recording(rules_mod.Outcome):
@@ -330,6 +372,7 @@ def _recorder(rules_mod):
             residual = amount(total) - sum((amount(t) for t in terms), ZERO)
             tol = self.doc.rounding(table) * max(1, rules_mod.printed_count(terms))
             self._record(coefs, residual, tol, n)
+            recent.clear()
             return ok
 
         def compare_equal(self, *, table, cell, expected, tolerance, row_key, measure, msg_zh, msg_en, page_cells=(),
@@ -340,19 +383,23 @@ def _recorder(rules_mod):
                                        measure=measure, msg_zh=msg_zh, msg_en=msg_en, page_cells=page_cells, printed=printed)
             value = amount(cell) if printed is None else printed
             seq = len(self.recorded)
+            is_figure = printed is not None and (cell is None or expected == amount(cell))
             if printed is None:
                 lhs = self._var(cell)
-            else:  # a narrative figure or a sum printed elsewhere: a number of its own
-                lhs = self._pseudo(seq, "lhs", value, table, row_key, measure, "figure" if cell is not None and expected == amount(cell) else "sum")
-            rhs_cells = [c for c in page_cells if c is not None]
+            else:  # a narrative figure, or a sum of printed cells: a number of its own
+                lhs = self._pseudo(seq, "lhs", value, table, row_key, measure, "figure" if is_figure else "sum")
+            rhs_cells = [c for c in page_cells if c is not None and c is not cell and c.get("amount") is not None
+                         and amount(c) == expected]
+            read = [c for c in reversed(recent) if c is not cell and c.get("amount") is not None and amount(c) == expected]
             if printed is not None and cell is not None and expected == amount(cell):
                 rhs = self._var(cell)
-            elif len(rhs_cells) == 1 and amount(rhs_cells[0]) == expected:
-                rhs = self._var(rhs_cells[0])
+            elif rhs_cells or read:
+                rhs = self._var((rhs_cells or read)[0])
             elif expected == 0:
                 rhs = None
             else:
                 rhs = self._pseudo(seq, "rhs", expected, table, row_key, measure, "sum")
+            recent.clear()
             coefs: dict[tuple | None, Decimal] = defaultdict(lambda: ZERO)
             coefs[lhs] += 1
             coefs[rhs] -= 1
@@ -382,8 +429,16 @@ def identities_from_rules(con, document_ids: Iterable[str] | None = None) -> tup
     rules = rules_pkg.load_rules()
     identities: list[Identity] = []
     variables: dict[tuple, Var] = {}
-    original = mod.Outcome
-    mod.Outcome = _recorder(mod)
+    original, original_amount = mod.Outcome, mod.amount
+    recent: deque = deque(maxlen=8)
+
+    def amount(cell):  # the rules' amount(), remembering which cells a check read
+        if isinstance(cell, dict):
+            recent.append(cell)
+        return original_amount(cell)
+
+    mod.Outcome = _recorder(mod, recent)
+    mod.amount = amount
     try:
         for meta in metas:
             if wanted is not None and meta["document_id"] not in wanted:
@@ -405,7 +460,7 @@ def identities_from_rules(con, document_ids: Iterable[str] | None = None) -> tup
                                     variables[k] = Var(**{**v.__dict__, "page": finding.page})
                     identities.append(Identity(out.rule.id, doc.id, coefs, residual, tol, fid, out.rule.severity))
     finally:
-        mod.Outcome = original
+        mod.Outcome, mod.amount = original, original_amount
     return identities, variables
 
 
@@ -450,8 +505,9 @@ def changed_cells(truth_dir) -> dict[str, set[tuple]]:
     import json
     from pathlib import Path
 
+    from corpus.synth.budget import build_budget
     from corpus.synth.build import build_document
-    from corpus.synth.cli import plan
+    from corpus.synth.cli import plan, plan_budgets
     from corpus.synth.data import department_years
 
     paths = sorted(Path(truth_dir).glob("*.truth.json"))
@@ -461,7 +517,20 @@ def changed_cells(truth_dir) -> dict[str, set[tuple]]:
     years = sorted({t["document"]["fiscal_year"] for t in truths.values()})
     n_depts = len({s.split("_", 1)[1].rsplit("_", 1)[0] for s in truths})
     out: dict[str, set[tuple]] = {}
-    specs = [s for s in plan(seed, n_depts, years) if s.defect and s.defect in TABLE_KINDS and s.stem in truths]
+    all_specs = plan(seed, n_depts, years)
+    data = {s.dept["key"]: department_years(seed, s.dept, years) for s in all_specs}
+    for b in plan_budgets(seed, all_specs, data):  # a cross-document defect changes the budget document
+        if b.xdefect and b.stem in truths:
+            xd = b.xdefect
+            b.xdefect = None
+            _, clean, _ = build_budget(b, data[b.dept["key"]]["consolidated"][b.year], seed)
+            b.xdefect = xd
+            before = {(t["table_name"], c["row_key"], c["measure"], c.get("phase")): c["printed"]
+                      for t in clean["tables"] for c in t["cells"]}
+            out[b.stem] = {(t["table_name"], c["row_key"], c["measure"], c.get("phase"))
+                           for t in truths[b.stem]["tables"] for c in t["cells"]
+                           if before.get((t["table_name"], c["row_key"], c["measure"], c.get("phase"))) != c["printed"]}
+    specs = [s for s in all_specs if s.defect and s.defect in TABLE_KINDS and s.stem in truths]
     for spec in specs:
         dy = department_years(seed, spec.dept, years)
         series = dy[spec.scope]
@@ -508,26 +577,39 @@ def score(truth_dir, duckdb_path=None) -> dict[str, Any]:
         truth = json.loads(p.read_text(encoding="utf-8"))
         stem, doc_id = p.name[: -len(".truth.json")], document_id_for(p, truth)
         labels = [d for d in truth.get("defects") or [] if d["kind"] in TABLE_KINDS | FIGURE_KINDS | XDOC_TABLE_KINDS]
-        ok_cells = set(changed.get(stem, ()))
+        ok_cells = {(doc_id, *c) for c in changed.get(stem, ())}
+        budget_stem = stem.rsplit("_", 1)[0] + "_ys"
+        if any(lab["kind"] in XDOC_TABLE_KINDS for lab in labels) and budget_stem in changed:
+            bpath = Path(truth_dir) / f"{budget_stem}.truth.json"
+            bid = document_id_for(bpath, json.loads(bpath.read_text(encoding="utf-8")))
+            ok_cells |= {(bid, *c) for c in changed[budget_stem]}
+        ok_rows = set()  # a cross-document defect: the 决算's row is corrected with the totals that restate it
         figures = set()
         for lab in labels:
             if lab["kind"] in FIGURE_KINDS:
                 figures.add(_dec(lab["printed"]))
             else:
-                ok_cells.add((lab["table_name"], lab["row_key"], lab["measure"],
+                ok_cells.add((doc_id, lab["table_name"], lab["row_key"], lab["measure"],
                               "budget" if lab["kind"] in XDOC_TABLE_KINDS else "final"))
+                if lab["kind"] in XDOC_TABLE_KINDS:
+                    ok_rows.add((lab["table_name"], lab["row_key"], "budget"))
 
         def is_changed(c: dict[str, Any]) -> bool:
             if c["kind"] == "cell":
-                return (c["table_name"], c["row_key"], c["measure"], c["phase"] or "final") in ok_cells \
-                    and c["document_id"] == doc_id
+                return (c["document_id"], c["table_name"], c["row_key"], c["measure"], c["phase"] or "final") in ok_cells \
+                    or (c["document_id"] == doc_id and (c["table_name"], c["row_key"], c["phase"]) in ok_rows)
             return c["kind"] in ("figure", "finding") and c["printed"] is not None and c["printed"] in figures
 
         for lab in labels:
-            target = (lambda c: c["kind"] in ("figure", "finding") and c["printed"] == _dec(lab["printed"])) \
-                if lab["kind"] in FIGURE_KINDS else \
-                (lambda c: c["kind"] == "cell" and c["document_id"] == doc_id and (c["table_name"], c["row_key"], c["measure"])
-                 == (lab["table_name"], lab["row_key"], lab["measure"]))
+            if lab["kind"] in FIGURE_KINDS:
+                def target(c, lab=lab):
+                    return c["kind"] in ("figure", "finding") and c["printed"] == _dec(lab["printed"])
+            else:  # the labelled cell; for a cross-document defect also the cell the generator changed in the budget
+                def target(c, lab=lab):
+                    same = (c["table_name"], c["row_key"], c["measure"]) == (lab["table_name"], lab["row_key"], lab["measure"])
+                    other = lab["kind"] in XDOC_TABLE_KINDS and c["document_id"] != doc_id and c["measure"] == lab["measure"] \
+                        and is_changed(c)
+                    return c["kind"] == "cell" and ((c["document_id"] == doc_id and same) or other)
             hit = [d for d in by_doc.get(doc_id, []) if any(target(c) for opt in d["options"] for c in opt)]
             single = any(len(d["options"]) == 1 and all(is_changed(c) for c in d["options"][0])
                          and any(target(c) for c in d["options"][0]) for d in hit)
