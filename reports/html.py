@@ -164,10 +164,10 @@ def render_html(data: Data, pictures: PagePictures | None, generated_at: str) ->
                  f"<td class='n'>{ne or ''}</td><td class='n'>{(len(ds) - ne) or ''}</td>"
                  f"<td>{_e('；'.join(t for t, _ in top))}</td></tr>")
     p.append("</table></div>")
-    by_rule = Counter((d.rule_ids[0], d.severity) for d in data.defects if d.rule_ids)
-    items = [(titles.get(rid, (rid,))[0], n, "#c62828" if sev == "error" else "#d97706")
-             for (rid, sev), n in by_rule.most_common(20)]
-    p.append(bar_chart_svg(items, "问题最多的检查规则（问题数）"))
+    for sev, colour, what in (("error", "#c62828", "需更正的错误最多的检查规则（错误数）"),
+                              ("warning", "#d97706", "提示最多的检查规则（提示数，非必然错误）")):
+        by_rule = Counter(d.rule_ids[0] for d in data.defects if d.rule_ids and (d.severity == "error") == (sev == "error"))
+        p.append(bar_chart_svg([(titles.get(rid, (rid,))[0], n, colour) for rid, n in by_rule.most_common(15)], what))
     sev_cat = Counter((d.severity, d.category) for d in data.defects)
     p.append("<h3>问题按级别与类别</h3><table><tr><th></th>" + "".join(f"<th>{_e(c)}</th>" for c in CATEGORY_ZH.values())
              + "<th>合计</th></tr>")
@@ -190,10 +190,17 @@ def render_html(data: Data, pictures: PagePictures | None, generated_at: str) ->
             f"<span title='{_e(data.documents[i].get('file_name'))}'>{_e(doc_label(data.documents[i]))}："
             + (f"<b style='color:#c62828'>{per_doc[i]} 个错误</b>" if per_doc[i] else "<span style='color:#2e7d32'>无错误</span>")
             + "</span>" for i in ids) + "</div>")
-        if not ds:
-            p.append("<p>全部检查通过。</p>")
+        if not ne:
+            p.append("<p>没有需要更正的错误。</p>")
         for d in ds:
-            p.append(_defect_card(d, data.documents[d.document_id], pictures))
+            if d.severity == "error":
+                p.append(_defect_card(d, data.documents[d.document_id], pictures))
+        if len(ds) > ne:  # warnings are folded: they ask to check, not to correct
+            p.append(f"<details><summary>提示 {len(ds) - ne} 条（非必然错误，请核实）</summary>")
+            for d in ds:
+                if d.severity != "error":
+                    p.append(_defect_card(d, data.documents[d.document_id], pictures))
+            p.append("</details>")
         # the full grid, folded
         p.append("<details><summary>全部规则检查结果（✓ 通过 ✗ 未通过 – 不适用 ? 数据不足）</summary><div class='wide'>"
                  "<table class='matrix'><tr><th>规则</th>" + "".join(
