@@ -226,10 +226,9 @@ def explain(identities: list[Identity], variables: dict[tuple, Var], findings: l
 
 def _solve(problem: _Problem, hard: list[int], variables: dict[tuple, Var]) -> list[dict[tuple, Decimal]]:
     options, _ = problem.solve(hard)
-    if len(options) > 1:  # among equally small explanations, one that makes a printed amount negative is implausible
-        plausible = [o for o in options if not any(
-            variables[k].kind == "cell" and variables[k].printed >= 0 > variables[k].printed + d for k, d in o.items())]
-        options = plausible or options
+    # a correction that turns a printed amount negative is implausible: such an explanation is not offered
+    options = [o for o in options if not any(
+        variables[k].kind == "cell" and variables[k].printed >= 0 > variables[k].printed + d for k, d in o.items())]
     if len(options) > 1:
         # one wrong figure moves every total computed from it by the same amount; an explanation whose
         # corrections go in opposite directions assumes several errors that cancel out

@@ -2,11 +2,16 @@
 from __future__ import annotations
 
 import re
+import sys
+from pathlib import Path
 from types import SimpleNamespace
 
 import duckdb
 import openpyxl
 import pypdfium2 as pdfium
+import pytest
+
+import sysdeps
 
 from expectations.rules import run_all
 from expectations.testing import build_db, clean_truth, find_table, set_cell
@@ -79,3 +84,40 @@ def test_build_reports_on_empty_warehouse(tmp_path):
     result = build_reports(settings)
     assert result["documents"] == 0
     assert (tmp_path / "reports" / "quality_report.html").exists()
+
+
+def test_held_back_files_are_listed_with_what_to_do(tmp_path):
+    settings = _fixture(tmp_path)
+    con = duckdb.connect(str(settings.duckdb_path))
+    try:
+        con.execute("""CREATE TABLE raw.document_registry AS SELECT * FROM (VALUES
+            ('q1', 'scan.pdf', '丙局', 2023, 'quarantined', 'image_only', false, 'image_only: no text layer'),
+            ('s1', 'old.pdf', '甲局', 2023, 'superseded', NULL, false, 'superseded by good.pdf'))
+            AS t(document_id, file_name, department_name, fiscal_year, status, error_code, is_template, reason)""")
+    finally:
+        con.close()
+    result = build_reports(settings)
+    assert result["held_back"] == 2
+    html = (settings.reports_dir / "quality_report.html").read_text(encoding="utf-8")
+    section = html.split("<h2 id='held-back'>", 1)[1].split("<h2>", 1)[0]
+    assert "scan.pdf" in section and "扫描件" in section and "OCR" in section
+    assert "old.pdf" in section and "已被同一部门" in section
+    summary = openpyxl.load_workbook(settings.reports_dir / "excel" / "全州汇总.xlsx")
+    assert [r[0] for r in summary["未纳入检查的文件"].iter_rows(min_row=2, values_only=True)] == ["scan.pdf", "old.pdf"]
+
+
+@pytest.mark.slow
+def test_screenshot_script_in_headless_chromium(tmp_path):
+    sysdeps.pytest_require("chromium")
+    sysdeps.pytest_require("fonts-wqy-microhei")
+    settings = _fixture(tmp_path)
+    build_reports(settings)
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    import screenshots
+
+    assert screenshots.main(["--reports-dir", str(settings.reports_dir), "--out", str(tmp_path / "shots")]) == 0
+    names = {p.name for p in (tmp_path / "shots").glob("*.png")}
+    assert {"report-1280.png", "report-1920.png", "department-1280.png", "excel-乙局.png"} <= names
+    from PIL import Image
+
+    assert Image.open(tmp_path / "shots" / "report-1920.png").size == (1920, 1600)
