@@ -27,6 +27,9 @@ KIND_ZH = {"final": "决算", "budget": "预算"}
 SCOPE_ZH = {"consolidated": "汇总", "own": "本级", "unit": "单位"}
 CATEGORY_ZH = {"within_table": "表内", "cross_table": "表间", "narrative": "说明与报表", "completeness": "完整性",
                "residue": "模板残留"}
+# narrative figure kinds (extract/records.py) that are not table measures
+FIGURE_KIND_ZH = {"share_pct": "占比", "completion_pct": "完成率", "change_pct": "增减率", "change_amount": "增减额",
+                  "budget": "年初预算", "final": "决算数", "amount": "金额", "count": "数量", "year": "年份"}
 DEFECT_ORDER = {"located": 0, "ambiguous": 1, "unresolved": 2, "finding": 3, "warning": 4}
 
 
@@ -75,7 +78,7 @@ def table_label(table_name: str | None) -> str:
 def measure_label(measure: str | None) -> str:
     if not measure:
         return ""
-    return measure_zh(measure) or measure
+    return measure_zh(measure) or FIGURE_KIND_ZH.get(measure) or measure
 
 
 def doc_label(doc: dict[str, Any]) -> str:
@@ -292,7 +295,10 @@ def _fix(d: Defect) -> str:
         head = "多处数字互相矛盾，无法确定哪一处有误，请逐一核实" if d.status == "unresolved" else "请核实（提示，非必然错误）"
         return f"{head}：{names}。"
     msg = zh(d.evidence[0].get("message")) if d.evidence else ""
-    return f"请核实并更正：{msg}" if d.first and d.first.expected else f"请核实：{msg}"
+    v = d.first
+    if v is not None and v.printed and v.expected:
+        return f"请核实{_place(v)}：填报 {v.printed}，按报表应为 {v.expected}。"
+    return f"请核实：{msg}"
 
 
 def _defect_view(con, d: dict[str, Any], findings: dict[str, dict[str, Any]]) -> Defect:
