@@ -13,7 +13,7 @@ import html
 from collections import Counter
 from typing import Any
 
-from reports.data import (CATEGORY_ZH, SEVERITY_ZH, STATUS_ZH, Data, Defect, KIND_ZH, doc_label, en, rule_titles, zh)
+from reports.data import CATEGORY_ZH, KIND_ZH, SEVERITY_ZH, STATUS_ZH, Data, Defect, doc_label, en, rule_titles, zh
 from reports.pictures import PagePictures
 
 STATUS_STYLE = {"pass": ("#2e7d32", "✓"), "fail": ("#c62828", "✗"), "not_applicable": ("#9e9e9e", "–"),

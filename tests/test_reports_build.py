@@ -12,7 +12,6 @@ import pypdfium2 as pdfium
 import pytest
 
 import sysdeps
-
 from expectations.rules import run_all
 from expectations.testing import build_db, clean_truth, find_table, set_cell
 from reports.build import FINDING_COLUMNS, build_reports

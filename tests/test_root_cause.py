@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 from decimal import Decimal as D
+from pathlib import Path
 
 import duckdb
+import pytest
 
 from expectations.root_cause import Identity, Var, analyse, explain
 from expectations.rules import run_all
 from expectations.testing import build_db, clean_truth, set_cell
+
+SAMPLE = Path(__file__).resolve().parents[1] / "corpus" / "sample" / "synthetic"
 
 
 def _var(name: str, value: str) -> Var:
@@ -70,3 +74,13 @@ def test_fixture_document_one_wrong_cell(tmp_path):
     [cell] = d["options"][0]
     assert (cell["table_name"], cell["row_key"], cell["measure"]) == ("general_budget_expenditure", "合计", "basic_expenditure")
     assert cell["expected"] == D("70") and cell["printed"] == D("70.72")
+
+
+@pytest.mark.slow
+def test_changed_cell_is_the_single_suspect_on_the_synthetic_sample():
+    from expectations.root_cause_score import score
+
+    res = score(SAMPLE)
+    assert res["labelled_cell_defects"] >= 20
+    assert res["rate"] >= 0.95, res["misses"]
+    assert res["wrong_cell_without_alternative"] == []
