@@ -108,6 +108,21 @@ class _Problem:
                 out.append(i)
         return out
 
+    def _candidates(self, k: tuple, delta: dict[tuple, Decimal], failing: list[int], first: Decimal) -> list[Decimal]:
+        """Corrections of cell ``k`` worth trying: the one that makes each identity it is in exact, the most
+        precise identity first (a 元 table's sum is exact to the fen, the narrative only to its printed digit)."""
+        tried: list[tuple[Decimal, Decimal]] = []
+        for j in self.by_var[k]:
+            e = self.identities[j]
+            if e.severity != "error" and j not in failing:
+                continue
+            tried.append((e.tolerance, -e.residual_after(delta) / e.coefs[k]))
+        out: list[Decimal] = []
+        for tol, d in sorted(tried, key=lambda t: t[0]) or [(ZERO, first)]:
+            if d != 0 and all(abs(d - o) > tol for o in out):
+                out.append(d)
+        return out[:3]
+
     def solve(self, failing: list[int]) -> tuple[list[dict[tuple, Decimal]], int]:
         """All minimal correction sets (as {var: delta}) for the failing identities, by iterative deepening."""
         nodes = 0
@@ -132,12 +147,10 @@ class _Problem:
                 for k, c in e.coefs.items():
                     if k in delta or c == 0:
                         continue
-                    d = -r / c  # the value that makes this identity exact
-                    if d == 0:
-                        continue
-                    delta[k] = d
-                    dfs(delta)
-                    del delta[k]
+                    for d in self._candidates(k, delta, failing, -r / c):
+                        delta[k] = d
+                        dfs(delta)
+                        del delta[k]
 
             dfs({})
             if found:
