@@ -186,7 +186,9 @@ def validate_all(settings, suites: list[dict[str, Any]] | None = None) -> dict[s
     # GX's pages need CDNs; index.html becomes our self-contained page of these results
     from expectations.gx_docs import write_offline_docs
 
-    index = write_offline_docs(docs_dir, out, {s["name"]: s.get("description") or "" for s in suites})
+    descriptions = {s["name"]: s.get("description") or "" for s in suites}
+    descriptions.update({f"{n}_types": f"{n} 的列类型（DuckDB 目录中的声明类型）" for n in list(descriptions)})
+    index = write_offline_docs(docs_dir, out, descriptions)
     ran = [v for v in out.values() if v.get("success") is not None]
     return {
         "success": all(v["success"] for v in ran),
