@@ -32,6 +32,7 @@ synthetic corpus (each defect there is labelled with the cell that was changed).
 from __future__ import annotations
 
 import itertools
+import re
 import sys
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
@@ -310,14 +311,19 @@ def _defect(status: str, options: list[dict[tuple, Decimal]], evidence: list[Ide
 
 
 def _derived_from(f: dict[str, Any], located: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The located defect whose corrected cell this (non-identity) finding is computed from: the same
-    table and row, or the table's total row (the base of its shares)."""
-    if not f.get("table_name"):
-        return None
+    """The located defect whose corrected number this (non-identity) finding is computed from: a cell of the
+    same table and row, or the table's total row (the base of its shares); or a narrative figure the
+    finding quotes (a change rate computed from the wrong amount)."""
+    quoted = (f.get("message") or "").split(" / ", 1)[0]
     for d in located:
         for c in d["options"][0]:
-            if c["kind"] == "cell" and c["document_id"] == f["document_id"] and c["table_name"] == f["table_name"] \
+            if c["document_id"] != f["document_id"]:
+                continue
+            if c["kind"] == "cell" and f.get("table_name") and c["table_name"] == f["table_name"] \
                     and (c["row_key"] == f.get("row_key") or c["row_key"] in TOTAL_ROWS):
+                return d
+            if c["kind"] == "figure" and f.get("category") == "narrative" and c["printed"] is not None \
+                    and abs(c["printed"]) >= 10 and re.search(r"(?<![\d.])" + re.escape(f"{c['printed']:.2f}") + r"(?![\d])", quoted):
                 return d
     return None
 
