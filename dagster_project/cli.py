@@ -3,7 +3,7 @@
     fiscal run [--landing DIR] [--sample] [--force]   the same job the sensor/schedule run
     fiscal extract FILE.pdf [--format json|csv] [--out DIR]   one PDF's records, for inspection
     fiscal debug-page FILE.pdf PAGE --out page.png     what the extractor saw on one page
-    fiscal status                                      the document registry of the published warehouse
+    fiscal status [--status S] [--department D] [--year Y] [--file F]   the registry of the published warehouse
 
 Paths come from the ``FISCAL_*`` environment variables (warehouse/settings.py). Runs are
 recorded in the Dagster instance at ``$DAGSTER_HOME`` (default ``$FISCAL_HOME/.dagster``),
@@ -151,6 +151,18 @@ def summary(settings, result=None) -> str:
         if rows:
             out.append("quarantined:")
             out.extend(f"  {r[0]}: [{r[1] or '-'}] {r[2] or ''}" for r in rows)
+    if _table_exists(db, "raw", "document_hold"):
+        _, rows = _query(db, "select any_value(r.file_path), string_agg(h.test_name, ', ' order by h.test_name), "
+                             "any_value(h.message) from raw.document_hold h left join raw.document_registry r "
+                             "using (document_id) group by h.document_id order by 1")
+        if rows:
+            out.append(f"held back (a dbt data test failed on their rows; the other documents are published): {len(rows)}")
+            out.extend(f"  {r[0]}: [{r[1]}] {r[2]}" for r in rows)
+    if _table_exists(db, "raw", "refused_file"):
+        _, rows = _query(db, "select file_path, error_code, reason from raw.refused_file order by file_path")
+        if rows:
+            out.append(f"refused landing files (not read): {len(rows)}")
+            out.extend(f"  {r[0]}: [{r[1]}] {r[2]}" for r in rows)
     if _table_exists(db, "raw", "dq_finding"):
         _, rows = _query(db, "select coalesce(severity, '?'), count(*) from raw.dq_finding group by 1 order by 2 desc")
         out.append("findings by severity: " + (", ".join(f"{s} {n}" for s, n in rows) or "none"))
@@ -248,14 +260,14 @@ def _records_of(doc_dir: Path) -> dict[str, list[dict]]:
 
 
 def cmd_extract(args) -> int:
-    from dagster_project.defs import stages
+    from extract.api import extract_document
 
     pdf = Path(args.file).expanduser().resolve()
     if not pdf.is_file():
         print(f"no such file: {pdf}", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory(prefix="fiscal-extract-") as tmp:
-        manifest = stages.extract_api().extract_document(pdf, Path(tmp), relative_path=pdf.name)
+        manifest = extract_document(pdf, Path(tmp), relative_path=pdf.name)
         records = _records_of(Path(tmp) / manifest["document_id"])
     if args.format == "json":
         text = json.dumps({"manifest": manifest, "records": records}, ensure_ascii=False, indent=1, default=str)
@@ -306,6 +318,55 @@ def cmd_debug_page(args) -> int:
     return 0
 
 
+STATUS_SQL = """
+    select r.document_id, coalesce(h.status, r.status) as status, r.department_canonical, r.department_name,
+           r.fiscal_year, r.doc_kind, r.scope, r.part, r.file_path, coalesce(h.reason, r.reason) as reason
+      from raw.document_registry as r
+      left join (select document_id, 'held_back' as status,
+                        string_agg(test_name || '：' || message, '；' order by test_name) as reason
+                   from raw.document_hold group by document_id) as h using (document_id)
+"""
+REFUSED_SQL = """
+    select null as document_id, 'refused' as status, null as department_canonical, null as department_name,
+           null::integer as fiscal_year, null as doc_kind, null as scope, null as part, file_path,
+           error_code || '：' || reason as reason
+      from raw.refused_file
+"""
+
+
+def status_rows(db: Path, *, status: str | None = None, department: str | None = None, year: int | None = None,
+                file: str | None = None) -> tuple[list[str], list[tuple]]:
+    """The registry of the published warehouse (documents, held back ones, refused files), filtered.
+
+    ``department`` and ``file`` match a part of the name (the canonical or the printed department,
+    any path the bytes were seen under); ``status`` is loaded | superseded | quarantined |
+    held_back | refused.
+    """
+    parts = [STATUS_SQL]
+    if not _table_exists(db, "raw", "document_hold"):  # a warehouse published before holds existed
+        parts = ["select r.document_id, r.status, r.department_canonical, r.department_name, r.fiscal_year, "
+                 "r.doc_kind, r.scope, r.part, r.file_path, r.reason from raw.document_registry as r"]
+    if _table_exists(db, "raw", "refused_file"):
+        parts.append(REFUSED_SQL)
+    where, params = [], []
+    if status:
+        where.append("status = ?")
+        params.append(status)
+    if department:
+        where.append("(department_canonical ilike ? or department_name ilike ?)")
+        params += [f"%{department}%"] * 2
+    if year:
+        where.append("fiscal_year = ?")
+        params.append(int(year))
+    if file:
+        where.append("(file_path ilike ? or document_id in (select document_id from raw.document_file where file_path ilike ?))")
+        params += [f"%{file}%"] * 2
+    sql = ("select * from (" + " union all ".join(parts) + ") as s"
+           + (" where " + " and ".join(where) if where else "")
+           + " order by fiscal_year nulls last, file_path")
+    return _query(db, sql, params)
+
+
 def cmd_status(args) -> int:
     settings = _settings()
     db = settings.published_path
@@ -315,18 +376,19 @@ def cmd_status(args) -> int:
     if not _table_exists(db, "raw", "document_registry"):
         print(f"{db} has no raw.document_registry", file=sys.stderr)
         return 1
-    wanted = ["document_id", "status", "department_canonical", "department_name", "fiscal_year", "doc_kind",
-              "scope", "part", "file_path", "reason"]
-    cols, _ = _query(db, "select * from raw.document_registry limit 0")
-    show = [c for c in wanted if c in cols]
-    if "department_canonical" in show and "department_name" in show:
-        show.remove("department_name")
-    cols, rows = _query(db, f"select {', '.join(show)} from raw.document_registry "
-                            "order by fiscal_year nulls last, file_path")
-    rows = [tuple((v[:12] if c == "document_id" and v else v) for c, v in zip(cols, r)) for r in rows]
+    cols, rows = status_rows(db, status=args.status, department=args.department, year=args.year, file=args.file)
+    # the partition key in full when looking for documents (paste it into the Dagster UI), else 12 characters
+    full_key = bool(args.department or args.file)
+    keep = [i for i, c in enumerate(cols) if c != "department_name"]
+    cols = [cols[i] for i in keep]
+    rows = [tuple((v[:12] if c == "document_id" and v and not full_key else v) for c, v in zip(cols, (r[i] for i in keep)))
+            for r in rows]
     print(format_table(cols, rows))
-    print()
-    print(summary(settings))
+    print(f"\n{len(rows)} row(s)" + ("" if not (args.status or args.department or args.year or args.file)
+                                     else " matching the filters"))
+    if not args.brief:
+        print()
+        print(summary(settings))
     return 0
 
 
@@ -354,6 +416,12 @@ def build_parser() -> argparse.ArgumentParser:
     dbg.set_defaults(func=cmd_debug_page)
 
     st = sub.add_parser("status", help="the document registry of the published warehouse")
+    st.add_argument("--status", choices=["loaded", "superseded", "quarantined", "held_back", "refused"],
+                    help="only documents (or refused files) with this status")
+    st.add_argument("--department", help="only documents whose department contains this text")
+    st.add_argument("--year", type=int, help="only documents of this fiscal year")
+    st.add_argument("--file", help="only documents seen under a path containing this text")
+    st.add_argument("--brief", action="store_true", help="the table only, without the run summary")
     st.set_defaults(func=cmd_status)
     return parser
 

@@ -40,7 +40,7 @@ def build_definitions() -> dg.Definitions:
     dbt_resource = {"dbt": resources.dbt_resource()} if dbt_defs is not None else {}
     return dg.Definitions(
         assets=all_assets,
-        asset_checks=[checks.build_gx_check(leaves)],
+        asset_checks=[checks.build_gx_check(leaves), *checks.build_held_back_check(assets.dbt_key(dbt_defs, "dim_document"))],
         jobs=[jobs.refresh_job],
         sensors=[sensors.landing_sensor],
         schedules=[schedules.nightly_refresh],

@@ -28,6 +28,8 @@ from .identify import identify
 from .narrative import extract_figures, locate_figures
 from .pdf import MAX_PAGES_DEFAULT, check_bytes, check_text_layer, cheap_pass, sha256_file
 from .performance import read_performance
+from .recognize import is_title_like
+from .toc import listed_tables
 from .records import SCHEMAS
 from .tables import PageData, locate_tables, read_table
 from .text import compact
@@ -43,10 +45,10 @@ def identify_file(path: Path) -> dict:
 
 
 def _is_table_page(info, catalog) -> bool:
+    """Ruled (4+ paths) or printing a line that reads as a table title (extract.recognize)."""
     if info.path_count >= 4:
         return True
-    text = compact(info.text)
-    return any(compact(t) in text for tpl in catalog.tables for t in tpl.titles)
+    return any(is_title_like(ln) for ln in info.text.splitlines() if "表" in ln)
 
 
 def _dedupe(page):
@@ -83,11 +85,9 @@ def _pdfplumber_pages(path: Path, numbers: list[int]) -> list[PageData]:
     return pages
 
 
-def read_document(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT) -> dict:
-    """Extract everything from one PDF; returns record lists keyed like ``records.SCHEMAS``.
-
-    Raises :class:`extract.errors.ExtractionError` subclasses for unusable input.
-    """
+def read_pages(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT):
+    """The expensive part: every page's text (cheap pass) and the table pages' lines and
+    grids. Returns ``(cheap_pass, pages)``; raises for unusable input."""
     path = Path(path)
     maybe_truncated = check_bytes(path)
     catalog = load_catalog()
@@ -109,6 +109,18 @@ def read_document(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT) -> dict:
     if rest:
         pages.extend(_pdfplumber_pages(path, rest))
         pages.sort(key=lambda pd: pd.number)
+    return cp, pages
+
+
+def read_document(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT, read=None) -> dict:
+    """Extract everything from one PDF; returns record lists keyed like ``records.SCHEMAS``.
+
+    ``read`` is an already made ``read_pages`` result (the evaluator's cache).
+    Raises :class:`extract.errors.ExtractionError` subclasses for unusable input.
+    """
+    path = Path(path)
+    catalog = load_catalog()
+    cp, pages = read if read is not None else read_pages(path, max_pages=max_pages)
 
     dept_prefixes = ("部门:", "单位名称:", "编制单位:", "部门名称:", "预算单位:")
     dept_lines = [ln.text for p in pages for ln in p.lines if compact(ln.text).startswith(dept_prefixes)]
@@ -119,7 +131,7 @@ def read_document(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT) -> dict:
     if ident.doc_kind is None and not has_tables:
         raise errors.NotADisclosure(f"{path.name}: no 决算/预算 wording and no tables in {cp.page_count} pages")
 
-    instances = locate_tables(pages, catalog, ident.department_name)
+    instances = locate_tables(pages, catalog, ident.department_name, ident.doc_kind)
     complete_identity(ident, instances, path.name, cp.text)
     inherit_units(instances)
     projects, indicators = [], []
@@ -133,6 +145,7 @@ def read_document(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT) -> dict:
     if ident.doc_kind is None and not any(i.template for i in instances):
         raise errors.NotADisclosure(f"{path.name}: no 决算/预算 wording and no known disclosure table")
 
+    listed = listed_tables(cp.pages, instances, doc_kind=ident.doc_kind, department=ident.department_name)
     figures = extract_figures(cp.pages, ident.fiscal_year, {p.number for p in pages if p.grids})
     resolve_subjects(figures, instances)
     locate_figures(path, figures)
@@ -143,6 +156,7 @@ def read_document(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT) -> dict:
         "projects": projects,
         "indicators": indicators,
         "figures": figures,
+        "listed": listed,
     }
 
 
@@ -246,6 +260,16 @@ def _document_row(doc_id: str, path: Path, rel: str, cp, ident, status: str, err
     }
 
 
+def _recognition_fields(rec) -> dict:
+    return {
+        "recognised_by": rec.by if rec else None,
+        "recognition_score": rec.score if rec else None,
+        "is_ambiguous": bool(rec.ambiguous) if rec else False,
+        "normalised_title": rec.normalised_title if rec else None,
+        "recognition_candidates": json.dumps(rec.candidates, ensure_ascii=False) if rec else "[]",
+    }
+
+
 def records_for(doc_id: str, path: Path, rel: str, result: dict, seconds: float) -> dict[str, list[dict]]:
     ident, cp = result["identity"], result["cheap"]
     out: dict[str, list[dict]] = {k: [] for k in SCHEMAS}
@@ -266,6 +290,7 @@ def records_for(doc_id: str, path: Path, rel: str, result: dict, seconds: float)
             "is_empty": inst.is_empty,
             "empty_sentence": inst.empty_sentence,
             "project_name": inst.project_name,
+            **_recognition_fields(inst.recognition),
         })
         for c in inst.cells:
             out["table_cell"].append({"document_id": doc_id, **c})
@@ -276,6 +301,8 @@ def records_for(doc_id: str, path: Path, rel: str, result: dict, seconds: float)
         out["performance_project"].append({"document_id": doc_id, **p})
     for i in result["indicators"]:
         out["performance_indicator"].append({"document_id": doc_id, **i})
+    for row in result.get("listed", []):
+        out["listed_table"].append({"document_id": doc_id, **row})
     for seq, f in enumerate(result["figures"], 1):
         out["narrative_figure"].append({"document_id": doc_id, "figure_seq": seq, **f})
     for p in cp.pages:

@@ -13,7 +13,8 @@ import yaml
 from .text import compact
 
 CATALOG_DIR = Path(__file__).with_name("catalog")
-_ORDINAL = re.compile(r"^(?:第?[一二三四五六七八九十]+[、.．部分]+|[（(][一二三四五六七八九十\d]+[)）]|\d+[、.．])")
+# 一、 / 第一部分 / （一） / 1. ; "部分" as a word, so 二、部门… keeps its 部
+_ORDINAL = re.compile(r"^(?:第?[一二三四五六七八九十]+(?:[、.．]|部分)+|[（(][一二三四五六七八九十\d]+[)）]|\d+[、.．])")
 _YEAR_PREFIX = re.compile(r"^.*\d{4}年度?(?:部门)?$")
 
 
@@ -85,8 +86,40 @@ class Catalog:
         return None
 
 
+@lru_cache(maxsize=1)
+def title_rules() -> dict:
+    """How printed titles are normalised and cut into terms (``title_rules`` of tables.yaml),
+    compiled: numbering regexes, year regex, prefixes, endings, term aliases (longest first)
+    and term weights."""
+    with open(CATALOG_DIR / "tables.yaml", encoding="utf-8") as fh:
+        spec = yaml.safe_load(fh)["title_rules"]
+    aliases: list[tuple[str, str]] = []
+    weights: dict[str, float] = {}
+    for canon, entry in spec["terms"].items():
+        entry = entry or {}
+        for alias in [canon, *entry.get("aliases", [])]:
+            aliases.append((compact(alias), canon))
+        weights[canon] = float(entry.get("weight", 1.0))
+    aliases.sort(key=lambda a: -len(a[0]))
+    return {
+        "numbering": [re.compile(rx) for rx in spec["numbering"]],
+        "year": re.compile(spec["year"]),
+        "prefixes": sorted((compact(p) for p in spec["prefixes"]), key=len, reverse=True),
+        "endings": sorted(((compact(k), compact(v)) for k, v in spec["endings"].items()), key=lambda kv: -len(kv[0])),
+        "term_aliases": aliases,
+        "weights": weights,
+    }
+
+
 def strip_ordinal(text: str) -> str:
     return _ORDINAL.sub("", text, count=1)
+
+
+@lru_cache(maxsize=1)
+def functional_class_codes() -> dict[str, str]:
+    """Compacted 类 name → 3-digit 功能分类 code (every name a code has had)."""
+    with open(CATALOG_DIR / "functional_classes.csv", encoding="utf-8") as fh:
+        return {compact(r["name"]): r["code"] for r in csv.DictReader(fh)}
 
 
 @lru_cache(maxsize=1)

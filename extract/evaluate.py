@@ -2,6 +2,7 @@
 
     python -m extract.evaluate corpus/sample            # every *.truth.json under it
     python -m extract.evaluate corpus/sample --show-misses 20
+    python -m extract.evaluate --real ../shared/corpus/real   # no truth: see extract.survey
 
 A ground-truth cell is (table, row key, measure, phase) → exact decimal in 万元
 (or null for a blank/dash cell).  Recall: truth cells extracted with the same
@@ -98,7 +99,19 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("root", type=Path, nargs="+")
     ap.add_argument("--show-misses", type=int, default=10)
+    ap.add_argument("--real", action="store_true",
+                    help="no ground truth: survey every PDF under root (tables found, recognised, identities)")
+    ap.add_argument("--only", help="--real: only files whose path contains this (e.g. 006_苏州)")
+    ap.add_argument("--leave-out", help="--real: skip files whose path contains this")
+    ap.add_argument("--unrecognised", type=int, default=20,
+                    help="--real: list this many unrecognised normalised titles")
+    ap.add_argument("--blind", help="--real: also survey this folder (e.g. 006_苏州) with the catalog's titles "
+                    "that only it prints removed, and print both figures (generalisation check)")
+    ap.add_argument("--cache", type=Path,
+                    help="--real: keep each file's page geometry here (delete it after changing page reading)")
     args = ap.parse_args(argv)
+    if args.real:
+        return _main_real(args)
     paths = sorted(p for r in args.root for p in ([r] if r.is_file() else r.rglob("*.truth.json")))
     if not paths:
         print("no *.truth.json found", file=sys.stderr)
@@ -113,6 +126,28 @@ def main(argv: list[str] | None = None) -> int:
         print("MISS", line)
     all_ = res["stats"].get("all", [0, 0, 0, 0])
     return 0 if all_[0] == all_[1] and all_[2] == all_[3] else 1
+
+
+def _main_real(args) -> int:
+    from .survey import report, survey, unrecognised_titles
+
+    docs = [d for r in args.root for d in survey(r, cache=args.cache, only=args.only, exclude=args.leave_out)]
+    print(report(docs))
+    if args.blind:
+        from .survey import blind_to, restore_catalog
+
+        dropped = blind_to(docs, args.blind)
+        blind = [d for r in args.root for d in survey(r, cache=args.cache, only=args.blind)]
+        restore_catalog()
+        print(f"-- {args.blind} with the catalog blind to it ({len(dropped)} title aliases only it prints "
+              f"removed: {', '.join(dropped)})")
+        print(report(blind, label=f"{args.blind} (blind)").split("\n-- per folder")[0])
+    rows = unrecognised_titles(docs)
+    if rows and args.unrecognised:
+        print(f"-- unrecognised tables by normalised title ({len(rows)} titles)")
+        for g in rows[: args.unrecognised]:
+            print(f"{g['count']:5d} {g['documents']:4d} docs  {g['title'][:50]:50s} e.g. {g['example']}")
+    return 0
 
 
 if __name__ == "__main__":

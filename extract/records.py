@@ -47,8 +47,8 @@ EXTRACTED_TABLE = pa.schema(
     [
         ("document_id", pa.string()),
         ("table_seq", pa.int32()),  # order of the table in the document, 1-based
-        ("table_name", pa.string()),  # catalog id, or 'unmapped'
-        ("is_mapped", pa.bool_()),
+        ("table_name", pa.string()),  # catalog id, or 'unmapped' (fct_fiscal_line: 'unrecognised:<normalised_title>')
+        ("is_mapped", pa.bool_()),  # a catalog template names it
         ("printed_number", pa.string()),  # 公开NN表 as printed, if any
         ("printed_title", pa.string()),
         ("unit_printed", pa.string()),  # 万元 | 元 | None when the table prints no unit
@@ -59,6 +59,11 @@ EXTRACTED_TABLE = pa.schema(
         ("is_empty", pa.bool_()),  # printed with headers only
         ("empty_sentence", pa.string()),  # the 本单位没有… sentence found after an empty table
         ("project_name", pa.string()),  # performance tables: the printed 项目名称
+        ("recognised_by", pa.string()),  # title | header | both | NULL (unrecognised or ambiguous)
+        ("recognition_score", pa.float64()),  # best template's score (0–1; extract.recognize)
+        ("is_ambiguous", pa.bool_()),  # two templates scored alike: left unnamed, candidates kept
+        ("normalised_title", pa.string()),  # title without numbering, year, department, 情况表/预算表
+        ("recognition_candidates", pa.string()),  # JSON [[template id, score], …] best first
     ]
 )
 
@@ -78,7 +83,7 @@ TABLE_CELL = pa.schema(
         ("parent_code", pa.string()),
         ("line_name", pa.string()),  # printed row label, normalised, ordinal prefix kept
         ("row_number", pa.int32()),  # 行次 as printed, if any
-        ("measure", pa.string()),  # canonical measure (measures.csv) or NULL when unmapped
+        ("measure", pa.string()),  # canonical measure (measures.csv) or NULL (fct_fiscal_line: 'header:<header path>')
         ("phase", pa.string()),  # budget | final | initial_budget | adjusted_budget
         ("header_path", pa.string()),  # printed header texts joined with '/'
         ("value_text", pa.string()),  # the cell text exactly as extracted (normalised)
@@ -90,6 +95,25 @@ TABLE_CELL = pa.schema(
         ("top", pa.float64()),
         ("x1", pa.float64()),
         ("bottom", pa.float64()),
+    ]
+)
+
+# Tables the document says it contains (its 目录), named by title alone (extract.toc), and
+# whether a table of that name was found: what completeness rules read.
+LISTED_TABLE = pa.schema(
+    [
+        ("document_id", pa.string()),
+        ("list_seq", pa.int32()),  # order in the 目录, 1-based
+        ("source", pa.string()),  # toc (the document's 目录)
+        ("printed_title", pa.string()),  # as listed, without ordinal leaders and page number
+        ("normalised_title", pa.string()),
+        ("table_name", pa.string()),  # catalog id named by the title, NULL when none or ambiguous
+        ("title_score", pa.float64()),
+        ("is_ambiguous", pa.bool_()),
+        ("is_found", pa.bool_()),  # a table of that name (or that normalised title) was extracted
+        ("found_table_seq", pa.int32()),  # the first such table (extracted_table.table_seq)
+        ("printed_page", pa.int32()),  # first page outside the 目录 printing that title, NULL when none
+        ("page", pa.int32()),  # page of the 目录
     ]
 )
 
@@ -157,6 +181,7 @@ SCHEMAS: dict[str, pa.Schema] = {
     "document": DOCUMENT,
     "extracted_table": EXTRACTED_TABLE,
     "table_cell": TABLE_CELL,
+    "listed_table": LISTED_TABLE,
     "narrative_figure": NARRATIVE_FIGURE,
     "performance_project": PERFORMANCE_PROJECT,
     "performance_indicator": PERFORMANCE_INDICATOR,

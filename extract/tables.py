@@ -6,14 +6,13 @@ Output: :class:`TableInstance` objects whose ``cells`` are records of
 """
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import lru_cache
 
-from .catalog import CATALOG_DIR, Catalog, TableTemplate, strip_ordinal
+from .catalog import Catalog, TableTemplate, functional_class_codes, strip_ordinal
 from .grid import Grid, Line, split_caption
+from .recognize import Recognition, is_heading_title, is_title_like, normalise_title, recognise
 from .text import compact
 from .values import find_unit, parse_value, unit_factor
 
@@ -50,9 +49,11 @@ class TableInstance:
     empty_sentence: str | None = None
     project_name: str | None = None
     unit_inherited: bool = False
+    recognition: Recognition | None = None
 
     @property
     def table_name(self) -> str:
+        """The catalog id, or ``unmapped`` (dbt names it ``unrecognised:<normalised title>``)."""
         return self.template.id if self.template else "unmapped"
 
     @property
@@ -64,17 +65,14 @@ class TableInstance:
         return self.grids[-1].page
 
 
-@lru_cache(maxsize=1)
-def functional_class_codes() -> dict[str, str]:
-    with open(CATALOG_DIR / "functional_classes.csv", encoding="utf-8") as fh:
-        return {compact(r["name"]): r["code"] for r in csv.DictReader(fh)}
-
-
 # ----------------------------------------------------------------------------------------
 # locating and stitching
 
 
-def locate_tables(pages: list[PageData], catalog: Catalog, department: str | None = None) -> list[TableInstance]:
+def locate_tables(pages: list[PageData], catalog: Catalog, department: str | None = None,
+                  doc_kind: str | None = None) -> list[TableInstance]:
+    """Every ruled table of the document, stitched across pages and named by
+    :func:`extract.recognize.recognise` (title and header)."""
     instances: list[TableInstance] = []
     current: TableInstance | None = None
     pending: list[Line] = []  # lines after a page's last table that open the next table
@@ -88,33 +86,24 @@ def locate_tables(pages: list[PageData], catalog: Catalog, department: str | Non
                 above = pending + above
             pending = []
             meaningful = [ln for ln in above if not _PAGE_FURNITURE.match(compact(ln.text))]
-            template, title_line = None, None
-            for i in range(len(meaningful) - 1, -1, -1):
-                ln = meaningful[i]
-                t = catalog.match_title(ln.text, department)
-                if t is None and i + 1 < len(meaningful):
-                    # a long title wrapped onto a second line (…支出预算 / 表)
-                    joined = Line(ln.text + meaningful[i + 1].text, ln.x0, ln.top, ln.x1, meaningful[i + 1].bottom)
-                    t = catalog.match_title(joined.text, department)
-                    ln = joined if t is not None else ln
-                if t is not None:
-                    template, title_line = t, ln
-                    break
+            title_line = _find_title(meaningful)
             header_text = " ".join(ln.text for ln in meaningful)
-            if template is None and current is not None and _continues(current, grid, meaningful, gi):
+            if current is not None and _continues(current, grid, meaningful, gi, title_line, department):
                 current.grids.append(grid)
             else:
                 title = title_line.text if title_line else _guess_title(meaningful)
                 m = _TABLE_NO.search(compact(header_text))
                 dept = next((ln.text for ln in meaningful if compact(ln.text).startswith(("部门:", "单位名称:", "编制单位:", "部门名称:"))), None)
+                rec = _recognise_grid(grid, title_line.text if title_line else None, doc_kind, department, catalog)
                 current = TableInstance(
                     seq=len(instances) + 1,
-                    template=template,
+                    template=rec.template,
                     printed_title=compact(title) if title else None,
                     printed_number=f"公开{int(m.group(1)):02d}表" if m else None,
                     unit=find_unit(header_text),
                     dept_line=dept,
                     grids=[grid],
+                    recognition=rec,
                 )
                 instances.append(current)
             nxt_top = page.grids[gi + 1].bbox[1] if gi + 1 < len(page.grids) else page.height + 1
@@ -123,8 +112,7 @@ def locate_tables(pages: list[PageData], catalog: Catalog, department: str | Non
             if gi + 1 == len(page.grids):
                 # a title at the foot of the page belongs to the table on the next page
                 for i, ln in enumerate(below):
-                    t = catalog.match_title(ln.text, department)
-                    if t is not None:
+                    if is_title_like(ln.text):
                         pending = below[i:]
                         below = below[:i]
                         break
@@ -133,13 +121,54 @@ def locate_tables(pages: list[PageData], catalog: Catalog, department: str | Non
     return instances
 
 
-def _continues(current: TableInstance, grid: Grid, lines_above: list[Line], grid_index: int) -> bool:
-    """A grid continues the open table when nothing but page furniture separates them."""
+def _find_title(lines: list[Line]) -> Line | None:
+    """The nearest line above a grid that reads as a table title; a title wrapped over two
+    lines (…支出预算 / 表) is joined."""
+    for i in range(len(lines) - 1, -1, -1):
+        ln = lines[i]
+        if is_title_like(ln.text):
+            if i > 0 and not is_title_like(lines[i - 1].text) and len(compact(ln.text)) <= 6 \
+                    and is_title_like(lines[i - 1].text + ln.text):
+                prev = lines[i - 1]
+                return Line(prev.text + ln.text, prev.x0, prev.top, ln.x1, ln.bottom)
+            return ln
+        if i + 1 < len(lines):
+            joined = ln.text + lines[i + 1].text
+            if is_title_like(joined) and len(compact(lines[i + 1].text)) <= 12:
+                return Line(joined, ln.x0, ln.top, lines[i + 1].x1, lines[i + 1].bottom)
+    # no title: a section heading right above a table in the narrative names it
+    for ln in lines[-3:][::-1]:
+        if is_heading_title(ln.text):
+            return ln
+    return None
+
+
+def _recognise_grid(grid: Grid, title: str | None, doc_kind, department, catalog) -> Recognition:
+    n_header, start = split_header(grid)
+    paths = header_paths(grid, n_header)
+    rows = [grid.row_texts(r) for r in range(start, grid.n_rows)]
+    return recognise(title, paths, rows, doc_kind=doc_kind, department=department, catalog=catalog)
+
+
+def _continues(current: TableInstance, grid: Grid, lines_above: list[Line], grid_index: int,
+               title: Line | None = None, department: str | None = None) -> bool:
+    """A grid continues the open table when nothing but page furniture separates them, or
+    when it repeats the open table's title (templates that print the title on every page)."""
     last = current.grids[-1]
     if grid.page == last.page:
         return False
     if grid.page != last.page + 1 or grid_index != 0:
         return False
+    if title is not None:
+        rec = current.recognition
+        same = rec is not None and rec.normalised_title and \
+            normalise_title(title.text, department) == rec.normalised_title
+        # and reprints the same header row; one form per project (绩效自评表, 绩效目标表)
+        # repeats its title but not its first row (项目名称 | <the project>)
+        first = current.grids[0]
+        return bool(same) and grid.n_cols == first.n_cols and grid.n_rows > 0 and first.n_rows > 0 and \
+            [compact(t) for t in grid.row_texts(0)] == [compact(t) for t in first.row_texts(0)] and \
+            (current.template is None or current.template.layout != "performance")
     if any(compact(ln.text).endswith("表") for ln in lines_above):
         return False
     # column layouts may differ (a continuation drawn with its own widths): columns are
@@ -567,17 +596,6 @@ def read_single_row(inst: TableInstance) -> None:
                 inst.cells.append(rec)
 
 
-def read_unmapped(inst: TableInstance) -> None:
-    """Raw cells of a table we have no template for: nothing is dropped."""
-    for gi, g in enumerate(inst.grids):
-        for r in range(g.n_rows):
-            for k in range(g.n_cols):
-                rec = _cell_record(inst, g, r, k, row_index=r, row_key=f"g{gi}r{r}", measure=None,
-                                   phase=None, header_path=[])
-                if rec and rec["value_text"]:
-                    inst.cells.append(rec)
-
-
 def read_labelled(inst: TableInstance) -> None:
     """Rows keyed by their printed labels: the leading text columns, merged labels
     carried down (``一般公共预算资金/小计``)."""
@@ -618,10 +636,13 @@ READERS = {
 
 
 def read_table(inst: TableInstance) -> None:
-    if inst.template is None:
-        read_unmapped(inst)
+    t = inst.template
+    if t is None or t.layout == "form":
+        read_generic(inst)
+    elif t.layout == "labelled" and _code_columns_declared(inst):
+        read_coded(inst)  # the national 收入总表 is keyed by 功能分类 codes, not labels
     else:
-        reader = READERS.get(inst.template.layout)
+        reader = READERS.get(t.layout)
         if reader is None:
             return  # performance tables are read by extract.performance
         reader(inst)
@@ -632,3 +653,22 @@ def read_table(inst: TableInstance) -> None:
             if _EMPTY_SENTENCE.search(compact(line)):
                 inst.empty_sentence = compact(line)
                 break
+
+
+def _code_columns_declared(inst: TableInstance) -> bool:
+    first = inst.grids[0]
+    n_header, _ = split_header(first)
+    return any(_is_code_header(p) for p in header_paths(first, n_header))
+
+
+def read_generic(inst: TableInstance) -> None:
+    """A table no template names (or a form such as a 绩效目标表): rows keyed by their 科目
+    code or label; every amount kept with its header path (its measure is NULL in the
+    records; dbt names it ``header:<header path>`` in fct_fiscal_line)."""
+    read_coded(inst)
+    for c in inst.cells:
+        if c["subject_code"] and not c["classification"]:
+            c["classification"] = "functional" if c["subject_code"][0] == "2" else (
+                "economic" if c["subject_code"][0] in "35" else None)
+
+

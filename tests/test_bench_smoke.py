@@ -10,11 +10,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import sysdeps
+
 REPO = Path(__file__).resolve().parent.parent
 PIPELINE = ("extract", "load", "rules", "dbt", "gx", "reports", "publish")
 
 
 def test_bench_smoke(tmp_path):
+    sysdeps.pytest_require("fonts-wqy-microhei")  # the benchmark renders its documents
     out = tmp_path / "bench"
     cmd = [sys.executable, "-m", "bench.run", "--documents", "3", "--pages", "12", "--skip-dbt",
            "--baseline-sample", "1", "--out", str(out)]

@@ -119,6 +119,27 @@ BOOKKEEPING_DDL: dict[str, list[tuple[str, str]]] = {
         ("documents_unchanged", "INTEGER"),
         ("counts", "JSON"),
     ],
+    # Documents held back tonight because a dbt data test failed on their rows (written by
+    # warehouse/isolation.py between dbt passes; emptied when a dbt step starts).
+    "document_hold": [
+        ("document_id", "VARCHAR"),
+        ("test_name", "VARCHAR"),  # the dbt data test
+        ("test_id", "VARCHAR"),  # its unique_id in the dbt manifest
+        ("model", "VARCHAR"),  # the model it tests
+        ("failing_rows", "BIGINT"),  # rows of this document the test returned
+        ("message", "VARCHAR"),  # Chinese: what failed and what to do
+        ("held_at", "TIMESTAMP"),  # UTC
+    ],
+    # Files of the landing folder that were not read at all (symlink out of the folder, broken
+    # link, unreadable), rewritten by every load from the landing scan (record_refused_files).
+    "refused_file": [
+        ("file_path", "VARCHAR"),  # relative to the landing folder
+        ("file_name", "VARCHAR"),
+        ("error_code", "VARCHAR"),  # symlink_outside | broken_link | unreadable
+        ("reason", "VARCHAR"),  # Chinese: why and what to do
+        ("first_seen_at", "TIMESTAMP"),  # UTC
+        ("last_seen_at", "TIMESTAMP"),  # UTC
+    ],
     # Written by expectations.rules.run_all; created empty here so dbt sources exist before
     # the rules have ever run.
     "dq_result": [
@@ -568,6 +589,7 @@ def load_extracted(
     document_ids: Iterable[str] | None = None,
     *,
     seen_files: Iterable[Mapping[str, Any]] | None = None,
+    refused_files: Iterable[Mapping[str, Any]] | None = None,
     force: bool = False,
 ) -> dict:
     """Load every changed extracted document into ``raw`` in one transaction; return counts.
@@ -576,13 +598,16 @@ def load_extracted(
     seen_files:   optional ``{"document_id", "file_path"[, "file_name", "seen_at"]}`` dicts
                   from the landing-folder sensor, so that the same bytes landing under a
                   second name are recorded even when extraction was skipped for it.
+    refused_files: the landing scan's refused files (``{"file_path", "error_code", "reason"}``),
+                  which replace raw.refused_file; ``None`` leaves that table as it is.
     force:        reload even documents whose manifest did not change.
     """
     seen_files = list(seen_files or [])
+    refused = None if refused_files is None else list(refused_files)
     document_ids = None if document_ids is None else list(document_ids)
     for attempt in range(3):
         try:
-            return _load_once(settings, document_ids, seen_files, force)
+            return _load_once(settings, document_ids, seen_files, force, refused)
         except (duckdb.IOException, FileNotFoundError) as exc:
             # Extraction replaced a document directory between our scan and our read (it
             # renames a fresh directory into place): nothing was committed, scan again.
@@ -595,7 +620,7 @@ def load_extracted(
 
 
 def _load_once(settings: Settings, document_ids: list[str] | None, seen_files: list[Mapping[str, Any]],
-               force: bool) -> dict:
+               force: bool, refused: list[Mapping[str, Any]] | None = None) -> dict:
     t0 = time.monotonic()
     now = _utcnow()
     docs = scan_extracted(settings.extracted_dir, document_ids)
@@ -610,6 +635,8 @@ def _load_once(settings: Settings, document_ids: list[str] | None, seen_files: l
             if changed:
                 _reload_documents(con, changed, now, settings, inserted)
             _touch_seen(con, docs, seen_files, now)
+            if refused is not None:
+                record_refused_files(con, refused, now)
             statuses = _refresh_status(con, read_department_aliases(settings.department_aliases_path))
             counts = {
                 "documents_seen": len(docs),
@@ -618,6 +645,8 @@ def _load_once(settings: Settings, document_ids: list[str] | None, seen_files: l
                 "rows_inserted": inserted,
                 "registry": statuses,
             }
+            if refused is not None:
+                counts["files_refused"] = len(refused)
             _exec(
                 con,
                 f"INSERT INTO {qtable('load_run')} VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -831,6 +860,24 @@ def _touch_seen(con: duckdb.DuckDBPyConnection, docs: list[ExtractedDocument], s
              WHERE r.document_id = s.document_id
             """
         )
+
+
+def record_refused_files(con: duckdb.DuckDBPyConnection, refused: list[Mapping[str, Any]], now: datetime) -> None:
+    """Replace raw.refused_file with the landing scan's refusals, keeping when each was first seen."""
+    first = dict(con.execute(f"SELECT file_path, first_seen_at FROM {qtable('refused_file')}").fetchall())
+    _exec(con, f"DELETE FROM {qtable('refused_file')}")
+    rows = {str(r["file_path"]): r for r in refused if r.get("file_path")}
+    if not rows:
+        return
+    paths = sorted(rows)
+    _insert_arrow(con, "refused_file", pa.table({
+        "file_path": pa.array(paths, pa.string()),
+        "file_name": pa.array([Path(p).name for p in paths], pa.string()),
+        "error_code": pa.array([rows[p].get("error_code") for p in paths], pa.string()),
+        "reason": pa.array([rows[p].get("reason") for p in paths], pa.string()),
+        "first_seen_at": pa.array([first.get(p) or now for p in paths], pa.timestamp("us")),
+        "last_seen_at": pa.array([now] * len(paths), pa.timestamp("us")),
+    }))
 
 
 def _refresh_status(con: duckdb.DuckDBPyConnection, aliases: DepartmentAliases) -> dict[str, int]:

@@ -12,15 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster._core.storage.tags import (
-    ASSET_PARTITION_RANGE_END_TAG,
-    ASSET_PARTITION_RANGE_START_TAG,
-    PARTITION_NAME_TAG,
-)
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
-from dagster_project.defs import landing, stages
-from dagster_project.defs.partitions import DOCUMENTS_PARTITION, documents
+from dagster_project.defs import landing
+from dagster_project.defs.partitions import (
+    DOCUMENTS_PARTITION,
+    PARTITION_TAG,
+    RANGE_END_TAG,
+    RANGE_START_TAG,
+    documents,
+)
 from dagster_project.defs.resources import FiscalResource, dbt_project
 
 # Single-run backfills of a partitioned asset are what let one run extract many documents;
@@ -65,13 +66,13 @@ def run_document_keys(context: dg.AssetExecutionContext) -> list[str] | None:
     tags = context.run.tags
     if tags.get(SCOPE_TAG) == "all":
         return None
-    start, end = tags.get(ASSET_PARTITION_RANGE_START_TAG), tags.get(ASSET_PARTITION_RANGE_END_TAG)
+    start, end = tags.get(RANGE_START_TAG), tags.get(RANGE_END_TAG)
     if start and end:
         keys = context.instance.get_dynamic_partitions(DOCUMENTS_PARTITION)
         if start in keys and end in keys:
             return keys[keys.index(start) : keys.index(end) + 1]
-    if tags.get(PARTITION_NAME_TAG):
-        return [tags[PARTITION_NAME_TAG]]
+    if tags.get(PARTITION_TAG):
+        return [tags[PARTITION_TAG]]
     return None
 
 
@@ -94,28 +95,28 @@ def read_manifest(extracted_dir: Path, document_id: str) -> dict | None:
         return None
 
 
-def _first(manifest: Mapping[str, Any], *names: str) -> Any:
-    for name in names:
-        if manifest.get(name) not in (None, ""):
-            return manifest[name]
-    return None
-
-
 def document_summary(manifest: Mapping[str, Any]) -> dict[str, Any]:
-    """What the UI and the CLI show per document."""
+    """What the UI and the CLI show per document (the keys extract.api writes in manifest.json)."""
     return {
-        "status": _first(manifest, "status") or "unknown",
-        "department": _first(manifest, "department_name", "department"),
-        "fiscal_year": _first(manifest, "fiscal_year", "year"),
-        "doc_kind": _first(manifest, "doc_kind"),
-        "pages": _first(manifest, "page_count", "pages"),
-        "file": _first(manifest, "file_path", "relative_path", "file_name"),
-        "error_code": _first(manifest, "error_code"),
-        "reason": _first(manifest, "error_message"),
-        "extractor_version": _first(manifest, "extractor_version"),
-        "seconds": _first(manifest, "extract_seconds"),
+        "status": manifest.get("status") or "unknown",
+        "department": manifest.get("department_name"),
+        "fiscal_year": manifest.get("fiscal_year"),
+        "doc_kind": manifest.get("doc_kind"),
+        "file": manifest.get("file_path"),
+        "error_code": manifest.get("error_code"),
+        "reason": manifest.get("error_message"),
+        "extractor_version": manifest.get("extractor_version"),
+        "seconds": manifest.get("extract_seconds"),
         "reused": bool(manifest.get("reused")),  # already extracted by this extractor version
     }
+
+
+def partition_label(summary: Mapping[str, Any]) -> str:
+    """A document partition in words: department, year, kind, file (searchable in the UI's metadata)."""
+    kind = {"final": "决算", "budget": "预算"}.get(summary.get("doc_kind") or "", "")
+    parts = [summary.get("department") or "", f"{summary['fiscal_year']}年" if summary.get("fiscal_year") else "", kind]
+    head = "".join(str(p) for p in parts if p)
+    return f"{head} · {summary.get('file') or ''}".strip(" ·")
 
 
 def extract_documents(
@@ -128,9 +129,10 @@ def extract_documents(
     A key whose file has left the landing folder keeps its last extraction, or gets a
     ``missing`` manifest when it never had one.
     """
+    from extract import api  # pdfium, pdfplumber: imported when a run extracts, not when Definitions load
+
     settings = fiscal.settings()
-    api = stages.extract_api()
-    version = getattr(api, "EXTRACTOR_VERSION", None)
+    version = api.EXTRACTOR_VERSION
     paths = landing.resolve(settings, keys)
     manifests: dict[str, dict] = {}
     todo: list[str] = []
@@ -138,7 +140,6 @@ def extract_documents(
         existing = read_manifest(settings.extracted_dir, key)
         up_to_date = (
             existing is not None
-            and version is not None
             and existing.get("extractor_version") == version
             and existing.get("error_code") not in RETRY_QUARANTINED
         )
@@ -187,10 +188,11 @@ def extract_documents(
             bar.close()
         for key, manifest in zip(todo, results):
             manifests[manifest.get("document_id") or key] = dict(manifest)
-        for key in todo:  # a result that came back without its key: read what was written
+        for key in todo:  # the file's bytes changed between the scan and the extraction
             manifests.setdefault(key, read_manifest(settings.extracted_dir, key) or {
-                "document_id": key, "status": "quarantined", "error_code": "no_manifest",
-                "error_message": "extraction returned no manifest for this document",
+                "document_id": key, "status": "missing", "error_code": "file_missing",
+                "error_message": "文件在提取时已被替换（内容变了）；新内容会作为新文件载入。"
+                                 " (the file changed while it was being extracted)",
             })
     return {key: manifests[key] for key in keys}
 
@@ -226,7 +228,8 @@ def document_extraction(
     summaries = {key: document_summary(m) for key, m in manifests.items()}
     for key, summary in summaries.items():
         context.add_asset_metadata(
-            {k: v for k, v in as_metadata(summary).items() if summary.get(k) is not None},
+            {**{k: v for k, v in as_metadata(summary).items() if summary.get(k) is not None},
+             "label": partition_label(summary)},
             partition_key=key,
         )
     bad = {k: s for k, s in summaries.items() if s["status"] not in ("extracted", "ok", "success")}
@@ -256,26 +259,42 @@ def document_extraction(
 # --------------------------------------------------------------------------- load
 
 
-def registry_quarantined(duckdb_path: Path) -> list[dict]:
-    """Quarantined documents in raw.document_registry (warehouse.load), with their reason."""
+def registry_rows(duckdb_path: Path, sql: str) -> list[dict]:
+    """Rows of a query on the pipeline DuckDB (read-only), as dicts; [] before the first load."""
     import duckdb
 
     if not Path(duckdb_path).exists():
         return []
     with duckdb.connect(str(duckdb_path), read_only=True) as con:
-        cols = {r[0] for r in con.execute(
-            "select column_name from information_schema.columns "
-            "where table_schema = 'raw' and table_name = 'document_registry'"
-        ).fetchall()}
-        if "status" not in cols:
-            return []
-        wanted = [c for c in ("document_id", "file_path", "department_name", "fiscal_year",
-                              "error_code", "reason") if c in cols]
-        cur = con.execute(
-            f"select {', '.join(wanted)} from raw.document_registry "
-            "where status = 'quarantined' order by file_path, document_id"
-        )
-        return [dict(zip(wanted, row)) for row in cur.fetchall()]
+        cur = con.execute(sql)
+        names = [c[0] for c in cur.description]
+        return [dict(zip(names, row)) for row in cur.fetchall()]
+
+
+def registry_quarantined(duckdb_path: Path) -> list[dict]:
+    """Quarantined documents in raw.document_registry (warehouse.load), with their reason."""
+    return registry_rows(duckdb_path, "select document_id, file_path, department_name, fiscal_year, error_code, reason "
+                                      "from raw.document_registry where status = 'quarantined' order by file_path, document_id")
+
+
+def refused_files(duckdb_path: Path) -> list[dict]:
+    """Landing files that were not read (raw.refused_file), with their reason."""
+    return registry_rows(duckdb_path, "select file_path, error_code, reason from raw.refused_file order by file_path")
+
+
+def partition_index(duckdb_path: Path) -> str:
+    """Markdown: every document partition by department and file name, with its key (the
+    name-keyed view of the sha256 partitions, in raw_warehouse's metadata)."""
+    rows = registry_rows(duckdb_path, """
+        select coalesce(department_canonical, department_name, '') as department, fiscal_year, doc_kind, status,
+               file_path, document_id
+          from raw.document_registry order by department, fiscal_year, file_path""")
+    lines = ["| department | year | kind | status | file | partition key |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        cells = [r["department"], r["fiscal_year"] or "", r["doc_kind"] or "", r["status"] or "",
+                 r["file_path"] or "", f"`{r['document_id']}`"]
+        lines.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines)
 
 
 def seen_files(files: list[landing.LandingFile]) -> list[dict]:
@@ -303,22 +322,28 @@ def seen_files(files: list[landing.LandingFile]) -> list[dict]:
         dg.AssetCheckSpec(
             REGISTRY_CHECK,
             asset="raw_warehouse",
-            description="Every document in the registry that is quarantined, with its reason.",
+            description="Every document in the registry that is quarantined, and every landing file that was "
+            "refused (symlink out of the folder, broken link, unreadable), with its reason.",
         )
     ],
     description="Single writer of raw.* in the pipeline DuckDB (warehouse.load.load_extracted).",
 )
 def raw_warehouse(context: dg.AssetExecutionContext, fiscal: FiscalResource) -> dg.MaterializeResult:
+    from warehouse.load import load_extracted
+
     settings = fiscal.settings()
     fiscal.announce("loading the warehouse")
     files, state = landing.scan(settings)
     landing.save_state(settings, state)
     # Every extracted document, not only this run's: the loader skips unchanged manifests
     # itself, and a document whose earlier load failed is picked up by the next run.
-    counts = stages.load().load_extracted(settings, seen_files=seen_files(files))
+    counts = load_extracted(settings, seen_files=seen_files(files), refused_files=state["refused"])
     in_run = run_document_keys(context)
     context.log.info(f"load_extracted after extracting {'all' if in_run is None else len(in_run)} document(s): {counts}")
     quarantined = registry_quarantined(settings.duckdb_path)
+    refused = refused_files(settings.duckdb_path)
+    for r in refused:
+        context.log.warning(f"refused: {r['file_path']} — {r['error_code']}: {r['reason']}")
     summaries = {
         row.get("document_id") or str(i): {
             "file": row.get("file_path"),
@@ -327,19 +352,23 @@ def raw_warehouse(context: dg.AssetExecutionContext, fiscal: FiscalResource) -> 
         }
         for i, row in enumerate(quarantined)
     }
+    summaries.update({f"refused:{r['file_path']}": {"file": r["file_path"], "error_code": r["error_code"],
+                                                    "reason": r["reason"]} for r in refused})
     return dg.MaterializeResult(
         metadata={
             **as_metadata(counts),
             "run_scope": "all documents" if in_run is None else f"{len(in_run)} new document(s)",
             "duckdb_path": dg.MetadataValue.path(str(settings.duckdb_path)),
+            "partition_index": dg.MetadataValue.md(partition_index(settings.duckdb_path)),
         },
         check_results=[
             dg.AssetCheckResult(
                 check_name=REGISTRY_CHECK,
-                passed=not quarantined,
+                passed=not summaries,
                 severity=dg.AssetCheckSeverity.WARN,
                 metadata={
                     "quarantined": len(quarantined),
+                    "refused_files": len(refused),
                     "documents": dg.MetadataValue.md(quarantine_table(summaries) if summaries else "none"),
                 },
             )
@@ -358,9 +387,11 @@ def raw_warehouse(context: dg.AssetExecutionContext, fiscal: FiscalResource) -> 
     description="勾稽关系 rules over every document → raw.dq_result, raw.dq_finding (expectations.rules.run_all).",
 )
 def dq_rules(context: dg.AssetExecutionContext, fiscal: FiscalResource) -> dg.MaterializeResult:
+    from expectations.rules import run_all
+
     settings = fiscal.settings()
     fiscal.announce("checking 勾稽关系 rules")
-    counts = stages.rules().run_all(settings.duckdb_path)
+    counts = run_all(settings.duckdb_path)
     context.log.info(f"rules: {counts}")
     return dg.MaterializeResult(metadata=as_metadata(counts))
 
@@ -404,27 +435,60 @@ def fiscal_dbt_models() -> dg.AssetsDefinition:
         op_tags=DUCKDB_TAG,
     )
     def fiscal_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, fiscal: FiscalResource):
-        settings = fiscal.settings()
-        with fiscal.dbt_env():  # the dbt subprocess starts here, with FISCAL_DUCKDB_PATH set
-            invocation = dbt.cli(["build"], context=context)
-        if not fiscal.progress_bars:
-            yield from invocation.stream()
-            return
-        # Terminal runs: dagster-dbt echoes every dbt line to stdout; keep it in a log file.
-        import contextlib
+        from warehouse import isolation
 
+        settings = fiscal.settings()
         log_path = settings.home / "logs" / f"dbt-build-{context.run_id[:8]}.log"
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        fiscal.announce(f"dbt build (staging → marts, data tests); log: {log_path}")
-        with open(log_path, "w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
-            events = list(invocation.stream())
+        if fiscal.progress_bars:
+            log_path.parent.mkdir(parents=True, exist_ok=True)
+            fiscal.announce(f"dbt build (staging → marts, data tests); log: {log_path}")
+        events: list = []
+
+        def build(attempt: int) -> isolation.BuildOutcome:
+            with fiscal.dbt_env():  # the dbt subprocess starts here, with FISCAL_DUCKDB_PATH set
+                invocation = dbt.cli(["build"], context=context, raise_on_error=False)
+            # A pass's events are kept until we know it is the last one: a model is reported once.
+            events[:] = dbt_events(invocation, log_path if fiscal.progress_bars else None)
+            return isolation.BuildOutcome(
+                success=invocation.is_successful(),
+                run_results=invocation.get_artifact("run_results.json"),
+                manifest=invocation.get_artifact("manifest.json"),
+            )
+
+        def on_hold(new: dict) -> None:
+            for doc, tests in new.items():
+                context.log.warning(f"held back {doc[:12]}: " + ", ".join(t.name for t in tests))
+            fiscal.announce(f"{len(new)} document(s) held back by failing dbt data tests; building the rest again")
+
+        try:
+            _, report = isolation.build_isolating(build, settings.duckdb_path, on_hold=on_hold)
+        except isolation.PipelineFailure as exc:
+            yield from events
+            raise dg.Failure(description=str(exc), allow_retries=False) from exc
         yield from events
+        context.log.info(f"dbt: {report.summary()}")
 
     return fiscal_dbt_models
 
 
+def dbt_events(invocation, log_path: Path | None) -> list:
+    """All Dagster events of one dbt invocation; on a terminal, dbt's lines go to ``log_path``
+    (dagster-dbt echoes every dbt line to stdout) instead of the screen."""
+    if log_path is None:
+        return list(invocation.stream())
+    import contextlib
+
+    with open(log_path, "a", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+        return list(invocation.stream())
+
+
 def dbt_model_keys(dbt_defs: dg.AssetsDefinition | None) -> list[dg.AssetKey]:
     return sorted(dbt_defs.keys, key=lambda k: k.to_user_string()) if dbt_defs is not None else []
+
+
+def dbt_key(dbt_defs: dg.AssetsDefinition | None, model: str) -> dg.AssetKey | None:
+    """The asset key of one dbt model by name, None when the dbt project is absent."""
+    return next((k for k in dbt_model_keys(dbt_defs) if k.path[-1] == model), None)
 
 
 def dbt_leaf_keys(dbt_defs: dg.AssetsDefinition | None) -> list[dg.AssetKey]:
@@ -448,9 +512,11 @@ def build_reports_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
         description="HTML quality report and Excel findings per department (reports.build.build_reports).",
     )
     def quality_reports(context: dg.AssetExecutionContext, fiscal: FiscalResource) -> dg.MaterializeResult:
+        from reports.build import build_reports
+
         settings = fiscal.settings()
         fiscal.announce("building quality reports")
-        result = stages.reports().build_reports(settings)
+        result = build_reports(settings)
         context.log.info(f"reports: {result}")
         return dg.MaterializeResult(
             metadata={**as_metadata(result), "reports_dir": dg.MetadataValue.path(str(settings.reports_dir))}
@@ -469,9 +535,11 @@ def build_publish_asset() -> dg.AssetsDefinition:
         description="Atomic read-only copy of the warehouse that analysts open (warehouse.publish.publish).",
     )
     def published_warehouse(context: dg.AssetExecutionContext, fiscal: FiscalResource) -> dg.MaterializeResult:
+        from warehouse.publish import publish
+
         settings = fiscal.settings()
         fiscal.announce("publishing the warehouse")
-        path = stages.publish().publish(settings)
+        path = publish(settings)
         context.log.info(f"published {path}")
         return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path))})
 

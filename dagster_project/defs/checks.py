@@ -2,8 +2,13 @@
 
 In-step checks (defined with their assets in ``assets.py``):
 - ``document_extraction / document_not_quarantined`` — WARN, the run's unreadable documents and why;
-- ``raw_warehouse / registry_quarantined_documents`` — WARN, every quarantined document in the registry;
-- dbt data tests become checks on their models (dagster-dbt).
+- ``raw_warehouse / registry_quarantined_documents`` — WARN, every quarantined document in the
+  registry and every refused landing file;
+- dbt data tests become checks on their models (dagster-dbt); a test that failed on some
+  documents' rows has held those documents back (warehouse/isolation.py) and passes on the rest.
+
+``dim_document / documents_held_back`` (here): WARN, the documents held back tonight, with the
+failing test and the message (raw.document_hold).
 
 Here: the Great Expectations suites (``expectations.gx_suites.validate_all``), over raw
 and marts, run after every dbt model and before the reports. They are *blocking* on the
@@ -15,36 +20,20 @@ from typing import Any
 
 import dagster as dg
 
-from dagster_project.defs import stages
-from dagster_project.defs.assets import DUCKDB_TAG, as_metadata, raw_warehouse
+from dagster_project.defs.assets import DUCKDB_TAG, as_metadata, quarantine_table, raw_warehouse
 from dagster_project.defs.resources import FiscalResource
 
 GX_CHECK = "gx_expectations"
+HELD_BACK_CHECK = "documents_held_back"
 
 
 def _failed_suites(result: Mapping[str, Any]) -> list[str]:
-    """Suite names that did not pass, from validate_all's result (tolerant of its exact shape)."""
-    if "success" in result and isinstance(result["success"], bool) and not result.get("suites"):
-        return [] if result["success"] else ["(all)"]
-    suites = result.get("suites", result)
-    failed = []
-    if isinstance(suites, Mapping):
-        for name, value in suites.items():
-            ok = value.get("success") if isinstance(value, Mapping) else value
-            if ok is False:
-                failed.append(str(name))
-    elif isinstance(suites, Sequence) and not isinstance(suites, str):
-        for item in suites:
-            if isinstance(item, Mapping) and item.get("success") is False:
-                failed.append(str(item.get("name") or item.get("suite") or item))
-    return failed
+    """Suites that ran and did not pass (validate_all: ``{"suites": {name: {"success": …}}}``)."""
+    return sorted(name for name, value in result.get("suites", {}).items() if value.get("success") is False)
 
 
 def _skipped_suites(result: Mapping[str, Any]) -> dict[str, str]:
-    suites = result.get("suites")
-    if not isinstance(suites, Mapping):
-        return {}
-    return {str(k): str(v.get("skipped")) for k, v in suites.items() if isinstance(v, Mapping) and v.get("skipped")}
+    return {name: str(v["skipped"]) for name, v in result.get("suites", {}).items() if v.get("skipped")}
 
 
 def gx_check_target(leaf_keys: Sequence[dg.AssetKey]) -> dg.AssetKey:
@@ -76,8 +65,10 @@ def build_gx_check(leaf_keys: Sequence[dg.AssetKey]) -> dg.AssetChecksDefinition
         description="Great Expectations suites over raw and the marts; Data Docs under reports/gx/.",
     )
     def gx_expectations(context: dg.AssetCheckExecutionContext, fiscal: FiscalResource) -> dg.AssetCheckResult:
+        from expectations.gx_suites import validate_all
+
         settings = fiscal.settings()
-        result = stages.gx_suites().validate_all(settings) or {}
+        result = validate_all(settings)
         failed = _failed_suites(result)
         if failed:
             context.log.warning(f"GX suites with failures: {failed}")
@@ -93,3 +84,29 @@ def build_gx_check(leaf_keys: Sequence[dg.AssetKey]) -> dg.AssetChecksDefinition
         )
 
     return gx_expectations
+
+
+def build_held_back_check(dim_document: dg.AssetKey | None) -> list[dg.AssetChecksDefinition]:
+    """WARN check on dim_document: the documents a failing dbt data test held back tonight."""
+    if dim_document is None:
+        return []
+
+    @dg.asset_check(
+        asset=dim_document,
+        name=HELD_BACK_CHECK,
+        op_tags=DUCKDB_TAG,
+        description="Documents held back tonight because a dbt data test failed on their rows "
+        "(status held_back in dim_document; their records are out of every model).",
+    )
+    def documents_held_back(fiscal: FiscalResource) -> dg.AssetCheckResult:
+        from warehouse.isolation import held_back
+
+        rows = held_back(fiscal.settings().duckdb_path)
+        table = {r["document_id"]: {"file": r["file_path"], "error_code": r["tests"], "reason": r["reason"]} for r in rows}
+        return dg.AssetCheckResult(
+            passed=not rows,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={"held_back": len(rows), "documents": dg.MetadataValue.md(quarantine_table(table) if rows else "none")},
+        )
+
+    return [documents_held_back]

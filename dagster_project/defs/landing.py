@@ -57,17 +57,32 @@ def _is_candidate(path: Path) -> bool:
     )
 
 
-def _inside(path: Path, root_real: Path) -> bool:
-    """True when ``path``, symlinks resolved, is inside the landing folder. A symlink to a file
-    (or through a folder) outside it is refused: only what was dropped into the folder is read."""
+# Why a file of the landing folder was not read (raw.refused_file, `fiscal status`): the code,
+# and what the operator is told (Chinese first).
+REFUSALS = {
+    "symlink_outside": "符号链接指向登记目录之外（{target}），出于安全不读取；请把文件本身放入登记目录。"
+                       " (symlink pointing outside the landing folder: not read)",
+    "broken_link": "符号链接无效（目标不存在或链接循环），未读取；请放入文件本身。 (broken or looping symlink)",
+    "unreadable": "无法读取该文件（{error}）；请检查文件权限或重新上传。 (the file cannot be read)",
+}
+
+
+def refusal(path: Path, root: Path, code: str, **details: str) -> dict:
+    return {"file_path": path.relative_to(root).as_posix(), "error_code": code,
+            "reason": REFUSALS[code].format(**details)}
+
+
+def _outside_reason(path: Path, root_real: Path) -> tuple[str, dict] | None:
+    """None when ``path``, symlinks resolved, is inside the landing folder; else why not. A symlink
+    to a file (or through a folder) outside it is refused: only what was dropped into the folder is read."""
     try:
         real = path.resolve(strict=True)
     except (OSError, RuntimeError):  # dangling link, symlink loop
-        return False
+        return "broken_link", {}
     if real.is_relative_to(root_real):
-        return True
+        return None
     log.warning("landing: refusing %s: it resolves to %s, outside the landing folder %s", path, real, root_real)
-    return False
+    return "symlink_outside", {"target": str(real)}
 
 
 def load_state(settings: Settings) -> dict:
@@ -95,7 +110,8 @@ def scan(settings: Settings, *, settle_seconds: float = 0.0, state: dict | None 
 
     Files modified less than ``settle_seconds`` ago are left for the next scan (an upload
     may still be in progress). Returns the files, in path order, and the updated state
-    (not yet saved), whose ``documents`` map keeps every path each sha256 was seen at.
+    (not yet saved), whose ``documents`` map keeps every path each sha256 was seen at and whose
+    ``refused`` list names every file that was not read, with the reason (:data:`REFUSALS`).
     """
     state = state if state is not None else load_state(settings)
     old_hashes: dict = state.get("hashes", {})
@@ -103,17 +119,23 @@ def scan(settings: Settings, *, settle_seconds: float = 0.0, state: dict | None 
     documents: dict = state.setdefault("documents", {})
     now = time.time()
     files: list[LandingFile] = []
+    refused: list[dict] = []
     root = settings.landing_dir
     root_real = root.resolve()
     if root.exists():
-        for path in sorted(p for p in root.rglob("*") if p.is_file() and _is_candidate(p)):
+        # is_symlink: a broken link is not is_file(), but it is a file someone dropped here
+        for path in sorted(p for p in root.rglob("*") if (p.is_file() or p.is_symlink()) and _is_candidate(p)):
+            outside = _outside_reason(path, root_real)
+            if outside is not None:
+                refused.append(refusal(path, root, outside[0], **outside[1]))
+                continue
+            if path.is_dir():  # a symlink to a folder inside: rglob lists what is under it
+                continue
             try:
                 st = path.stat()
             except OSError:  # deleted between listing and stat
                 continue
             if settle_seconds and now - st.st_mtime < settle_seconds:
-                continue
-            if not _inside(path, root_real):
                 continue
             rel = path.relative_to(root).as_posix()
             cached = old_hashes.get(rel)
@@ -122,7 +144,8 @@ def scan(settings: Settings, *, settle_seconds: float = 0.0, state: dict | None 
             else:
                 try:
                     sha = sha256_file(path)
-                except OSError:
+                except OSError as exc:
+                    refused.append(refusal(path, root, "unreadable", error=exc.strerror or type(exc).__name__))
                     continue
             new_hashes[rel] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": sha}
             files.append(LandingFile(sha, rel, st.st_size, st.st_mtime_ns))
@@ -130,6 +153,7 @@ def scan(settings: Settings, *, settle_seconds: float = 0.0, state: dict | None 
             if rel not in entry["paths"]:
                 entry["paths"].append(rel)
     state["hashes"] = new_hashes
+    state["refused"] = refused
     return files, state
 
 

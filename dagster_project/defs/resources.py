@@ -71,21 +71,28 @@ def _dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
+def _dbt_path() -> str:
+    """PATH with the venv's bin first, so dagster-dbt's preparer finds the venv's dbt even when the
+    venv is not activated (``.venv/bin/python -m pytest``)."""
+    return os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+
+
 @cache
 def dbt_project() -> DbtProject:
-    """The dbt project, built once.
+    """The dbt project, prepared as Dagster documents it.
 
-    Under ``dagster dev`` the manifest is re-parsed on load (what ``prepare_if_dev`` does); elsewhere
-    (CLI, tests, a deployed code location) it is prepared with ``dbt parse`` only when missing
-    or older than a file of the dbt project (a fresh or edited checkout). Deployments should run ``dagster-dbt project prepare-and-package``
-    at build time instead.
+    ``prepare_if_dev()`` re-parses the manifest under ``dagster dev``; deployments run
+    ``dagster-dbt project prepare-and-package --file dagster_project/defs/resources.py`` at build
+    time. The ``fiscal`` CLI and the tests run from a checkout, where the manifest may be missing
+    or older than an edited model: there the same preparer (``project.preparer.prepare``, which
+    guards against several processes parsing at once) runs when the manifest is stale.
     """
     project_dir = dbt_project_dir()
     project = DbtProject(project_dir=project_dir, profiles_dir=project_dir)
-    with _env(FISCAL_DUCKDB_PATH=str(Settings.from_env().duckdb_path)):
-        # prepare_if_dev(), with the venv's dbt even when the venv is not on PATH
-        if project.preparer.using_dagster_dev() or manifest_is_stale(project):
-            _prepare(project)
+    with _env(FISCAL_DUCKDB_PATH=str(Settings.from_env().duckdb_path), PATH=_dbt_path()):
+        project.prepare_if_dev()
+        if not project.preparer.using_dagster_dev() and manifest_is_stale(project):
+            project.preparer.prepare(project)
     return project
 
 
@@ -101,26 +108,6 @@ def manifest_is_stale(project: DbtProject) -> bool:
         if path.suffix in (".sql", ".yml", ".yaml", ".csv", ".md") and path.stat().st_mtime > built:
             return True
     return False
-
-
-def _prepare(project: DbtProject) -> None:
-    """``dbt deps`` (if the project has packages) and ``dbt parse`` with the venv's dbt.
-
-    Several processes load the definitions at once (code server, daemon, run workers); as in
-    dagster-dbt's own preparer, one parses and the others wait for its manifest.
-    """
-    from dagster._utils import run_with_concurrent_update_guard
-
-    run_with_concurrent_update_guard(project.manifest_path, _parse, guard_timeout_seconds=300, project=project)
-
-
-def _parse(project: DbtProject) -> None:
-    dbt = DbtCliResource(project_dir=project, dbt_executable=_dbt_executable())
-    if (project.project_dir / "packages.yml").exists() or (
-        project.project_dir / "dependencies.yml"
-    ).exists():
-        dbt.cli(["deps", "--quiet"], target_path=project.target_path).wait()
-    dbt.cli(["parse", "--quiet"], target_path=project.target_path).wait()
 
 
 def dbt_resource() -> DbtCliResource:

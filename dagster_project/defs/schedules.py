@@ -2,19 +2,14 @@
 already extracted by the current extractor version), reload, rules, dbt, checks, reports, publish."""
 
 import dagster as dg
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from dagster_project.defs.assets import SCOPE_TAG
 from dagster_project.defs.jobs import refresh_job
-from dagster_project.defs.partitions import DOCUMENTS_PARTITION
+from dagster_project.defs.partitions import DOCUMENTS_PARTITION, range_tags
 
 
 def full_refresh_tags(keys: list[str]) -> dict[str, str]:
-    return {
-        ASSET_PARTITION_RANGE_START_TAG: keys[0],
-        ASSET_PARTITION_RANGE_END_TAG: keys[-1],
-        SCOPE_TAG: "all",
-    }
+    return {**range_tags(keys), SCOPE_TAG: "all"}
 
 
 @dg.schedule(

@@ -6,11 +6,10 @@ import json
 import os
 
 import dagster as dg
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from dagster_project.defs import landing
 from dagster_project.defs.jobs import REFRESH_JOB, refresh_job
-from dagster_project.defs.partitions import DOCUMENTS_PARTITION, documents
+from dagster_project.defs.partitions import DOCUMENTS_PARTITION, documents, range_tags
 from dagster_project.defs.resources import FiscalResource
 
 TRIGGER_TAG = "fiscal/trigger"
@@ -70,8 +69,7 @@ def landing_sensor(context: dg.SensorEvaluationContext, fiscal: FiscalResource) 
             dg.RunRequest(
                 run_key=f"landing-{batch}",
                 tags={
-                    ASSET_PARTITION_RANGE_START_TAG: keys[0],
-                    ASSET_PARTITION_RANGE_END_TAG: keys[-1],
+                    **range_tags(keys),
                     TRIGGER_TAG: "landing_sensor",
                     "fiscal/new_documents": str(len(keys)),
                 },

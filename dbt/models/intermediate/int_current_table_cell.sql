@@ -1,7 +1,7 @@
 -- Table cells of the documents that currently provide their disclosure's tables, with the
 -- document's attributes; one row per printed cell.
 select
-    md5(concat_ws('|', c.document_id, c.table_seq, c.row_index, c.col_index)) as fiscal_line_id,
+    {{ fiscal_line_id('c') }} as fiscal_line_id,
     c.document_id,
     d.disclosure_id,
     d.department_id,
@@ -10,7 +10,9 @@ select
     d.doc_kind,
     d.scope,
     c.table_seq,
-    c.table_name,
+    -- a table no catalog template names: 'unrecognised:<normalised title>' (no number lost)
+    case when c.table_name = 'unmapped'
+         then 'unrecognised:' || coalesce(t.normalised_title, '无标题') else c.table_name end as table_name,
     c.row_index,
     c.col_index,
     c.row_key,
@@ -28,6 +30,12 @@ select
     c.line_name,
     c.row_number,
     c.measure,
+    -- what fct_fiscal_line calls a column no catalog alias names: 'header:<header path>'
+    -- without 栏次 numbers ('header:列N' without a header); NULL when the catalog names it
+    case when c.measure is null then 'header:' || coalesce(
+        nullif(array_to_string(list_filter(string_split(coalesce(c.header_path, ''), '/'),
+                                           lambda x: x <> '' and not regexp_full_match(x, '[0-9*#—-]+')), '/'), ''),
+        '列' || cast(c.col_index + 1 as varchar)) end as header_measure,
     c.phase,
     c.header_path,
     c.value_text,
@@ -40,6 +48,9 @@ select
     c.x1,
     c.bottom
 from {{ ref('stg_table_cell') }} as c
+left join {{ ref('stg_extracted_table') }} as t
+  on t.document_id = c.document_id
+ and t.table_seq = c.table_seq
 join {{ ref('int_current_document') }} as d
   on d.document_id = c.document_id
  and d.is_current_tables

@@ -1,5 +1,15 @@
 -- Every registered document with what extraction said about it: the basis of dim_document
--- and of the "current document" filters below.
+-- and of the "current document" filters below. A document held back tonight (a dbt data test
+-- failed on its rows, raw.document_hold) has status 'held_back': out of the current documents,
+-- with the failing test(s) and a Chinese message in held_back_tests / reason.
+with holds as (
+    select
+        document_id,
+        string_agg(test_name, ', ' order by test_name) as held_back_tests,
+        string_agg(message, '；' order by test_name)   as hold_message
+    from {{ source('raw', 'document_hold') }}
+    group by document_id
+)
 select
     r.document_id,
     r.disclosure_id,
@@ -11,8 +21,9 @@ select
     r.scope,
     r.part,
     r.is_template,
-    r.status,
-    r.reason,
+    case when h.document_id is not null then 'held_back' else r.status end as status,
+    case when h.document_id is not null then h.hold_message else r.reason end as reason,
+    h.held_back_tests,
     r.superseded_by,
     r.is_current_tables,
     r.is_current_narrative,
@@ -33,3 +44,4 @@ select
     r.loaded_at
 from {{ ref('stg_document_registry') }} as r
 left join {{ ref('stg_document') }} as d using (document_id)
+left join holds as h using (document_id)

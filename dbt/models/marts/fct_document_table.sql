@@ -22,6 +22,11 @@ select
     t.row_count,
     t.is_empty,
     t.empty_sentence,
-    t.project_name
+    t.project_name,
+    t.recognised_by,
+    t.recognition_score,
+    t.is_ambiguous,
+    t.normalised_title,
+    t.recognition_candidates
 from {{ ref('stg_extracted_table') }} as t
 join {{ ref('int_document') }} as d using (document_id)

@@ -1,5 +1,7 @@
 -- One row per printed amount cell of a disclosure table, of current documents only.
 -- Performance self-assessment funds are in fct_project_performance; text cells are left out.
+-- No number lost: a table no template names ('unrecognised:<normalised title>') and a column
+-- no catalog alias names ('header:<header path>') are here too, with their row keys.
 select
     fiscal_line_id,
     document_id,
@@ -19,7 +21,7 @@ select
     subject_level,
     line_name,
     row_number,
-    measure,
+    coalesce(measure, header_measure) as measure,
     phase,
     amount,
     value_kind,
@@ -30,6 +32,6 @@ select
     x1,
     bottom
 from {{ ref('int_current_table_cell') }}
-where measure is not null
+where coalesce(measure, header_measure) is not null
   and table_name <> 'performance_self_assessment'
   and value_kind is distinct from 'text'

@@ -12,5 +12,11 @@ select
     cast(row_count as integer)         as row_count,
     is_empty,
     empty_sentence,
-    project_name
+    project_name,
+    recognised_by,
+    recognition_score,
+    coalesce(is_ambiguous, false)      as is_ambiguous,
+    normalised_title,
+    recognition_candidates
 from {{ source('raw', 'extracted_table') }}
+where {{ not_held_back() }}

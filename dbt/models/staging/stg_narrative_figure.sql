@@ -17,3 +17,4 @@ select
     x1,
     bottom
 from {{ source('raw', 'narrative_figure') }}
+where {{ not_held_back() }}

@@ -3,3 +3,4 @@ select
     cast(page as integer)              as source_page,
     text
 from {{ source('raw', 'page_text') }}
+where {{ not_held_back() }}

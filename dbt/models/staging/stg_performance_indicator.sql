@@ -10,3 +10,4 @@ select
     deviation_reason,
     cast(page as integer)              as source_page
 from {{ source('raw', 'performance_indicator') }}
+where {{ not_held_back() }}

@@ -7,3 +7,4 @@ select
     goal_achieved,
     cast(page as integer)              as source_page
 from {{ source('raw', 'performance_project') }}
+where {{ not_held_back() }}

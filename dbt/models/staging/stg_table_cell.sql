@@ -25,3 +25,4 @@ select
     x1,
     bottom
 from {{ source('raw', 'table_cell') }}
+where {{ not_held_back() }}

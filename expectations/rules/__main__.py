@@ -1,0 +1,3 @@
+from .store import main
+
+raise SystemExit(main())

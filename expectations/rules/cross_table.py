@@ -1,0 +1,176 @@
+"""Identities across the tables of one document: a value restated in another table agrees."""
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from .coded import coded_rows
+from .common import functional_class_codes, label, measure_zh, table_en, table_no
+from .engine import Outcome, check, fmt, phase_zh
+from .model import ZERO, Doc, Row, amount
+from .preconditions import need_table
+from .two_sided import Sides
+
+
+# -- across tables ------------------------------------------------------------------
+def class_code(row: Row) -> str | None:
+    if row.code and len(row.code) == 3:
+        return row.code
+    return functional_class_codes().get(row.label)
+
+
+@check("cross_classes")
+def _cross_classes(out: Outcome, doc: Doc, p: dict[str, Any]) -> None:
+    """A two-sided table's expenditure column (total and 类 rows) vs a coded table's column."""
+    left, right = p["left"], p["right"]
+    lt, lm, rt, rm = left["table"], left["measure"], right["table"], right["measure"]
+    if not need_table(out, doc, lt):
+        return
+    if not doc.has_table(rt):
+        out.insufficient(f"{table_no(rt)} {rt} not extracted")
+        return
+    side = Sides(doc.rows(lt, "expenditure"), "expenditure")
+    if side.current is None:
+        out.insufficient(f"{table_no(lt)} 本年支出合计 row not found")
+        return
+    lmeasure = lm if lm in doc.measures(lt, "expenditure") else ("amount" if lm == "amount" else None)
+    if lmeasure is None:
+        out.insufficient(f"{table_no(lt)} column {measure_zh(lm)} not extracted")
+        return
+    right_empty = doc.is_empty(rt)
+    if right_empty and not p.get("empty_right_is_zero"):
+        out.na(f"{table_no(rt)} printed empty")
+        return
+    total, by_code = coded_rows(doc, rt)
+    col = f"{table_no(lt)} {measure_zh(lm)}"
+    # totals
+    rtotal = ZERO if right_empty else (amount(total.get(rm)) if total is not None else None)
+    if rtotal is None:
+        out.insufficient(f"{table_no(rt)} 合计 row not found")
+    else:
+        out.compare_equal(
+            table=lt, cell=side.current.get(lmeasure), expected=rtotal, tolerance=doc.rounding(lt, rt),
+            row_key=side.current.row_key, measure=lmeasure,
+            msg_zh=f"{col} 本年支出合计 与 {table_no(rt)} 合计 {measure_zh(rm)}{'（空表，应为 0）' if right_empty else ''} 不一致",
+            msg_en=f"{table_en(lt)} {lm} expenditure of the year vs {table_en(rt)} total {rm}",
+            page_cells=[total.get(rm) if total else None],
+        )
+    # 类 rows
+    right_classes = {} if right_empty else {c: r for c, r in by_code.items() if len(c) == 3}
+    matched: set[str] = set()
+    for r in side.items:
+        code = class_code(r)
+        lcell = r.get(lmeasure)
+        if code is None:
+            if amount(lcell) != 0:
+                out.notes.append(f"{table_no(lt)} row {r.line_name!r} not mapped to a 类 code")
+            continue
+        rrow = right_classes.get(code)
+        if rrow is None and amount(lcell) == 0:
+            continue
+        matched.add(code)
+        rcell = rrow.get(rm) if rrow else None
+        out.compare_equal(
+            table=lt, cell=lcell, expected=amount(rcell), tolerance=doc.rounding(lt, rt), row_key=r.row_key,
+            measure=lmeasure,
+            msg_zh=f"{col} {r.label}({code}) 与 {table_no(rt)} 类 {code} {measure_zh(rm)} 不一致",
+            msg_en=f"{table_en(lt)} {lm} class {code} vs {table_en(rt)} class {code} {rm}",
+            page_cells=[rcell],
+        )
+    for code, rrow in right_classes.items():
+        if code in matched or amount(rrow.get(rm)) == 0:
+            continue
+        rcell = rrow.get(rm)
+        out.compare_equal(
+            table=rt, cell=rcell, expected=ZERO, tolerance=doc.rounding(rt), row_key=code, measure=rm,
+            msg_zh=f"{table_no(rt)} 类 {code} {label(rrow.line_name)} 在 {col} 中没有对应金额",
+            msg_en=f"{table_en(rt)} class {code} has no amount in {table_en(lt)} column {lm}",
+        )
+
+
+@check("cross_income_01_02")
+def _cross_income_01_02(out: Outcome, doc: Doc, p: dict[str, Any]) -> None:
+    lt, rt = "income_expenditure_summary", "income"
+    if not need_table(out, doc, lt) or not need_table(out, doc, rt):
+        return
+    side = Sides(doc.rows(lt, "income"), "income")
+    total, _ = coded_rows(doc, rt)
+    if side.current is None or total is None:
+        out.insufficient("01 本年收入合计 or 02 合计 row not found")
+        return
+    out.compare_equal(
+        table=lt, cell=side.current.get("amount") or side.current.get(None), expected=amount(total.get("income_total")),
+        tolerance=doc.rounding(lt, rt), row_key=side.current.row_key, measure="amount",
+        msg_zh="公开01表 本年收入合计 与 公开02表 合计 本年收入合计 不一致",
+        msg_en="Table 01 income of the year vs table 02 total income", page_cells=[total.get("income_total")],
+    )
+    item_measure = {label(name): m for m, names in p["items"].items() for name in names}
+    groups: dict[str, list[Row]] = defaultdict(list)
+    for r in side.items:
+        m = item_measure.get(r.label)
+        if m:
+            groups[m].append(r)
+    for m, rows in groups.items():
+        lsum = sum((amount(r.get("amount") or r.get(None)) for r in rows), ZERO)
+        rcell = total.get(m)
+        out.compare_equal(
+            table=lt, cell=rows[0].get("amount"), printed=lsum, expected=amount(rcell), tolerance=doc.rounding(lt, rt) * len(rows),
+            row_key=rows[0].row_key, measure="amount",
+            msg_zh=f"公开01表 {'+'.join(r.label for r in rows)} 与 公开02表 合计 {measure_zh(m)} 不一致",
+            msg_en=f"Table 01 income items vs table 02 total {m}", page_cells=[rcell],
+        )
+
+
+@check("cross_cells")
+def _cross_cells(out: Outcome, doc: Doc, p: dict[str, Any]) -> None:
+    for pair in p["pairs"]:
+        L, R = pair["left"], pair["right"]
+        if not need_table(out, doc, L["table"]) or not doc.has_table(R["table"]):
+            if not doc.has_table(R["table"]):
+                out.insufficient(f"{table_no(R['table'])} {R['table']} not extracted")
+            continue
+        lcell = doc.cell(L["table"], L["row_key"], L.get("measure"), L.get("phase"))
+        rcell = doc.cell(R["table"], R["row_key"], R.get("measure"), R.get("phase"))
+        if lcell is None:
+            out.insufficient(f"{table_no(L['table'])} {L['row_key']} {measure_zh(L.get('measure'))} not found")
+            continue
+        if rcell is None and R["row_key"] in ("人员经费合计", "公用经费合计"):
+            out.insufficient(f"{table_no(R['table'])} {R['row_key']} not found")
+            continue
+        out.compare_equal(
+            table=L["table"], cell=lcell, expected=amount(rcell), tolerance=doc.rounding(L["table"], R["table"]),
+            row_key=L["row_key"], measure=L.get("measure"),
+            msg_zh=f"{table_no(L['table'])} {L['row_key']} {measure_zh(L.get('measure'))}{phase_zh(L.get('phase'))} 与 {table_no(R['table'])} {R['row_key']} 不一致",
+            msg_en=f"{table_en(L['table'])} {L['row_key']} {L.get('measure')} vs {table_en(R['table'])} {R['row_key']}",
+            page_cells=[rcell],
+        )
+
+
+@check("income_vs_expenditure_classes")
+def _income_vs_expenditure_classes(out: Outcome, doc: Doc, p: dict[str, Any]) -> None:
+    """02 本年收入 vs 03 本年支出 per 类: they differ by at most the year's carry-over movement."""
+    if not need_table(out, doc, "income") or not need_table(out, doc, "expenditure"):
+        return
+    movement = ZERO
+    if doc.has_table("income_expenditure_summary"):
+        inc = Sides(doc.rows("income_expenditure_summary", "income"), "income")
+        exp = Sides(doc.rows("income_expenditure_summary", "expenditure"), "expenditure")
+        val = lambda r: amount(r.get("amount") or r.get(None)) if r else ZERO
+        movement = abs(val(exp.carry_end) - val(inc.carry_begin)) + val(inc.use_nonfiscal) + val(exp.distribution)
+    itotal, icodes = coded_rows(doc, "income")
+    etotal, ecodes = coded_rows(doc, "expenditure")
+    pairs = [("合计", itotal, etotal)] + [
+        (c, icodes.get(c), ecodes.get(c)) for c in sorted(set(icodes) | set(ecodes)) if len(c) == 3]
+    tol = doc.rounding("income", "expenditure", "income_expenditure_summary") * 2 + movement
+    for key, ir, er in pairs:
+        icell = ir.get("income_total") if ir else None
+        ecell = er.get("expenditure_total") if er else None
+        if icell is None and ecell is None:
+            continue
+        out.compare_equal(
+            table="income", cell=icell, expected=amount(ecell), tolerance=tol, row_key=key, measure="income_total",
+            msg_zh=f"公开02表 {key} 本年收入 与 公开03表 {key} 本年支出 之差超出结转结余变动 {fmt(movement)}",
+            msg_en=f"Table 02 {key} income vs table 03 {key} expenditure differ by more than the carry-over movement",
+            page_cells=[ecell],
+        )
+

@@ -1,0 +1,196 @@
+"""The document model the checks read: :class:`Doc` (one document's records) and :class:`Row`.
+
+No I/O here: :mod:`expectations.rules.loader` builds a :class:`Doc` from DuckDB, and tests
+build one from plain rows with :meth:`Doc.from_rows`.
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from .common import PERFORMANCE_TABLE, label, rounding_unit
+
+ZERO = Decimal(0)
+
+
+class Doc:
+    """One document's records (rows of raw.extracted_table, raw.table_cell, raw.narrative_figure,
+    raw.page_text as dicts), indexed for the checks.  Built from DuckDB by
+    :func:`expectations.rules.loader.load_doc`, or from plain rows in tests (:meth:`from_rows`)."""
+
+    def __init__(
+        self,
+        meta: dict[str, Any],
+        *,
+        table_rows: list[dict[str, Any]],
+        cells: list[dict[str, Any]],
+        figures: list[dict[str, Any]],
+        pages: list[dict[str, Any]],
+        sibling_tables: Iterable[str] = (),
+    ):
+        self.meta = meta
+        self.id: str = meta["document_id"]
+        self.fiscal_year: int | None = meta.get("fiscal_year")
+        self.doc_kind: str = (meta.get("doc_kind") or "").lower()
+        self.part: str = (meta.get("part") or "full").lower()
+        self.table_rows = table_rows
+        self.figures = figures
+        self.pages = pages
+        # standard tables printed by the other current files of the same disclosure (a tables file's
+        # narrative sibling may print some of them); only completeness reads this
+        self.sibling_tables: set[str] = {t for t in sibling_tables if t}
+        self.peers = None  # set by run_all: the other documents, for cross-document checks
+        # The first instance of each standard table is the one the rules read.
+        self.tables: dict[str, dict[str, Any]] = {}
+        for t in self.table_rows:
+            name = t.get("table_name")
+            if name and name != "unmapped" and name != PERFORMANCE_TABLE and name not in self.tables:
+                self.tables[name] = t
+        chosen = {(n, t["table_seq"]) for n, t in self.tables.items()}
+        self.cells: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.performance: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for c in cells:
+            name = c.get("table_name")
+            if name == PERFORMANCE_TABLE:
+                self.performance[c["table_seq"]].append(c)
+            elif (name, c["table_seq"]) in chosen:
+                self.cells[name].append(c)
+        self._rows: dict[tuple[str, str | None], list[Row]] = {}
+        self._figs: list | None = None  # narrative figures, prepared once (narrative.figs)
+        self._index: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
+        for name, cs in self.cells.items():
+            for c in cs:
+                self._index[(name, c.get("row_key"), c.get("measure"))].append(c)
+
+    @classmethod
+    def from_rows(
+        cls,
+        meta: dict[str, Any],
+        cells: Iterable[dict[str, Any]] = (),
+        *,
+        tables: Iterable[dict[str, Any]] | None = None,
+        figures: Iterable[dict[str, Any]] = (),
+        pages: Iterable[dict[str, Any]] = (),
+        sibling_tables: Iterable[str] = (),
+    ) -> Doc:
+        """A document from plain rows, without DuckDB (tests).  ``meta`` needs ``document_id``
+        (and usually ``doc_kind``, ``fiscal_year``); cells need ``table_name``, ``table_seq``,
+        ``row_key``, ``measure`` and ``amount``.  ``tables`` defaults to one extracted table per
+        (table_name, table_seq) of the cells."""
+        meta = {"doc_kind": "final", **meta}
+        cells = [dict(c) for c in cells]
+        for c in cells:
+            c.setdefault("table_seq", 0)
+            if c.get("amount") is not None:
+                c["amount"] = Decimal(str(c["amount"]))
+        if tables is None:
+            seen: dict[tuple[str, int], dict[str, Any]] = {}
+            for c in cells:
+                key = (c.get("table_name"), c["table_seq"])
+                if key not in seen:
+                    seen[key] = {"document_id": meta["document_id"], "table_name": key[0], "table_seq": key[1]}
+            tables = list(seen.values())
+        figures = [dict(f, figure_seq=f.get("figure_seq", i)) for i, f in enumerate(figures)]
+        return cls(meta, table_rows=list(tables), cells=cells, figures=figures, pages=list(pages),
+                   sibling_tables=sibling_tables)
+
+    # -- tables ---------------------------------------------------------------
+    def rounding(self, *tables: str) -> Decimal:
+        """Half a printed unit in 万元: 0.005 for a 万元 table, 0.0000005 for a 元 table (unit_factor
+        0.0001); the coarsest of the given tables."""
+        factors = []
+        for t in tables:
+            f = (self.tables.get(t) or {}).get("unit_factor")
+            factors.append(min(Decimal(1), Decimal(f)) if f else Decimal(1))
+        return rounding_unit() * max(factors or [Decimal(1)])
+
+    def has_table(self, name: str) -> bool:
+        return name in self.tables
+
+    def is_empty(self, name: str) -> bool:
+        t = self.tables.get(name)
+        if t is None:
+            return False
+        if t.get("is_empty"):
+            return True
+        return not any(c.get("amount") not in (None, ZERO) for c in self.cells.get(name, ()))
+
+    def cell(self, table: str, row_key: str, measure: str | None, phase: str | None = None) -> dict[str, Any] | None:
+        if measure is None:
+            for c in self.cells.get(table, ()):
+                if c.get("row_key") == row_key and (phase is None or c.get("phase") in (None, phase)):
+                    return c
+            return None
+        for c in self._index.get((table, row_key, measure), ()):
+            if phase is None or c.get("phase") in (None, phase):
+                return c
+        return None
+
+    def measures(self, table: str, side: str | None = None) -> list[str]:
+        seen: dict[str, None] = {}
+        for c in self.cells.get(table, ()):
+            if c.get("measure") and (side is None or c.get("side") == side):
+                seen.setdefault(c["measure"], None)
+        return list(seen)
+
+    def rows(self, table: str, side: str | None = None) -> list[Row]:
+        """Rows of a table in printed order (optionally one side of a two-sided table)."""
+        key = (table, side)
+        if key not in self._rows:
+            self._rows[key] = self._build_rows(table, side)
+        return self._rows[key]
+
+    def _build_rows(self, table: str, side: str | None) -> list[Row]:
+        out: dict[str, Row] = {}
+        for c in self.cells.get(table, ()):
+            if side is not None and c.get("side") != side:
+                continue
+            key = c.get("row_key")
+            if key is None:
+                continue
+            r = out.get(key)
+            if r is None:
+                r = out[key] = Row(key, c.get("line_name"), c.get("row_number"), c.get("subject_code"), len(out))
+            r.cells.setdefault((c.get("measure"), c.get("phase")), c)
+        return list(out.values())
+
+
+@dataclass
+class Row:
+    row_key: str
+    line_name: str | None
+    row_number: int | None
+    subject_code: str | None
+    order: int
+    cells: dict[tuple[str | None, str | None], dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return label(self.line_name)
+
+    @property
+    def code(self) -> str | None:
+        code = self.subject_code or self.row_key
+        return code if code and re.fullmatch(r"\d{3}(\d{2}){0,2}", code) else None
+
+    def get(self, measure: str | None, phase: str | None = None) -> dict[str, Any] | None:
+        for (m, p), c in self.cells.items():
+            if (measure is None or m == measure) and (phase is None or p in (None, phase)):
+                return c
+        return None
+
+
+def amount(cell: dict[str, Any] | None) -> Decimal:
+    """A cell's amount for arithmetic: a printed blank or dash is zero."""
+    if cell is None or cell.get("amount") is None:
+        return ZERO
+    return Decimal(cell["amount"])
+
+
+def printed_count(cells: Iterable[dict[str, Any] | None]) -> int:
+    return sum(1 for c in cells if c is not None and c.get("amount") is not None)
+

@@ -1,0 +1,37 @@
+"""What a check needs before it may compare: the table is printed and part of the document's
+template (else ``not_applicable``), and extracted (else ``insufficient_data``)."""
+from __future__ import annotations
+
+from .common import table_no
+from .engine import Outcome, load_rules
+from .model import Doc
+
+
+def template_variant(doc: Doc) -> list[str] | None:
+    """The standard tables of the document's template variant, for kinds whose completeness rule
+    lists variants (预算: the 12 Jiangsu tables or the seven-table template): the smallest variant
+    containing every table the document (and its narrative sibling) prints, else (or when it prints
+    none) the largest."""
+    for rule in load_rules():
+        if rule.check == "tables_present" and rule.params.get("variants") and doc.doc_kind in rule.applies_to:
+            printed = set(doc.tables) | doc.sibling_tables
+            variants = sorted((list(v) for v in rule.params["variants"]), key=len)
+            fitting = [v for v in variants if printed and printed <= set(v)]
+            return fitting[0] if fitting else variants[-1]
+    return None
+
+
+def need_table(out: Outcome, doc: Doc, table: str, *, empty_ok: bool = False) -> bool:
+    """True when the table is there to be checked; otherwise records why not."""
+    if not doc.has_table(table):
+        variant = template_variant(doc)
+        if variant is not None and table not in variant:
+            out.na(f"{table_no(table)} {table} is not part of this document's template ({len(variant)} tables)")
+        else:
+            out.insufficient(f"{table_no(table)} {table} not extracted")
+        return False
+    if not empty_ok and doc.is_empty(table):
+        out.na(f"{table_no(table)} {table} printed empty")
+        return False
+    return True
+

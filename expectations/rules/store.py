@@ -1,0 +1,135 @@
+"""Where the results go: ``raw.dq_result`` / ``raw.dq_finding`` (:func:`run_all`) and the CLI
+(``python -m expectations.rules [DUCKDB_PATH]``; ``--list`` prints the catalog)."""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import sys
+from collections import defaultdict
+from decimal import ROUND_UP
+from pathlib import Path
+from typing import Any
+
+# the columns of raw.dq_result / raw.dq_finding are defined once, with the loader that
+# creates them empty before the rules ever ran
+from warehouse.load import BOOKKEEPING_DDL
+
+from .engine import STATUSES, Finding, evaluate_document, load_rules, q6
+from .loader import Peers, _table_exists, current_documents, load_doc
+
+DQ_RESULT_COLUMNS = BOOKKEEPING_DDL["dq_result"]
+DQ_FINDING_COLUMNS = BOOKKEEPING_DDL["dq_finding"]
+
+
+def _finding_id(document_id: str, rule_id: str, f: Finding, seq: int) -> str:
+    key = "|".join(str(x) for x in (document_id, rule_id, f.table_name, f.row_key, f.measure, f.page, seq))
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:20]
+
+
+def _ddl(con, table: str, columns: list[tuple[str, str]]) -> None:
+    cols = ", ".join(f'"{n}" {t}' for n, t in columns)
+    con.execute(f'CREATE TABLE IF NOT EXISTS raw."{table}" ({cols})')
+
+
+def run_all(duckdb_path: str | Path) -> dict[str, Any]:
+    """Evaluate every rule on every current document; replace raw.dq_result / raw.dq_finding.
+
+    Returns ``{"documents": n, "results": {status: n}, "findings": {severity: n},
+    "rules": {rule_id: {status: n}}}``.
+    """
+    import duckdb
+    import pyarrow as pa
+
+    con = duckdb.connect(str(duckdb_path))
+    try:
+        rules = load_rules()
+        results: list[dict[str, Any]] = []
+        findings: list[dict[str, Any]] = []
+        docs = current_documents(con) if _table_exists(con, "raw", "document") else []
+        peers = Peers(con, docs)
+        for meta in docs:
+            doc = load_doc(con, meta, meta.get("table_source_id"))
+            doc.peers = peers  # cross-document checks read the department's other documents
+            for out in evaluate_document(doc, rules):
+                r = out.rule
+                results.append({
+                    "document_id": doc.id, "rule_id": r.id, "rule_title": r.title, "severity": r.severity,
+                    "category": r.category, "status": out.status, "detail": out.detail,
+                })
+                for seq, f in enumerate(out.findings):
+                    findings.append({
+                        "finding_id": _finding_id(doc.id, r.id, f, seq), "document_id": doc.id, "rule_id": r.id,
+                        "severity": r.severity, "category": r.category, "table_name": f.table_name,
+                        "page": f.page, "row_key": f.row_key, "measure": f.measure,
+                        "expected": q6(f.expected), "printed": q6(f.printed), "difference": q6(f.difference),
+                        "tolerance": q6(f.tolerance, ROUND_UP), "message": f.message,
+                    })
+
+        def arrow(rows, columns):
+            fields = [(n, pa.decimal128(24, 6) if t.startswith("DECIMAL") else pa.int32() if t == "INTEGER" else pa.string())
+                      for n, t in columns]
+            return pa.Table.from_pylist(rows, schema=pa.schema(fields))
+
+        res_tbl, fnd_tbl = arrow(results, DQ_RESULT_COLUMNS), arrow(findings, DQ_FINDING_COLUMNS)
+        con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+        con.execute("BEGIN TRANSACTION")
+        try:
+            _ddl(con, "dq_result", DQ_RESULT_COLUMNS)
+            _ddl(con, "dq_finding", DQ_FINDING_COLUMNS)
+            con.execute("DELETE FROM raw.dq_result")
+            con.execute("DELETE FROM raw.dq_finding")
+            con.register("_dq_result_new", res_tbl)
+            con.register("_dq_finding_new", fnd_tbl)
+            names_r = ", ".join(f'"{n}"' for n, _ in DQ_RESULT_COLUMNS)
+            names_f = ", ".join(f'"{n}"' for n, _ in DQ_FINDING_COLUMNS)
+            con.execute(f"INSERT INTO raw.dq_result ({names_r}) SELECT {names_r} FROM _dq_result_new")
+            con.execute(f"INSERT INTO raw.dq_finding ({names_f}) SELECT {names_f} FROM _dq_finding_new")
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        finally:
+            for v in ("_dq_result_new", "_dq_finding_new"):
+                with contextlib.suppress(Exception):  # cleanup only; the outcome is already decided
+                    con.unregister(v)
+    finally:
+        con.close()
+    by_status: dict[str, int] = {s: 0 for s in STATUSES}
+    by_rule: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for r in results:
+        by_status[r["status"]] += 1
+        by_rule[r["rule_id"]][r["status"]] += 1
+    by_severity: dict[str, int] = {"error": 0, "warning": 0}
+    for f in findings:
+        by_severity[f["severity"]] = by_severity.get(f["severity"], 0) + 1
+    return {
+        "documents": len(docs),
+        "results": by_status,
+        "findings": by_severity,
+        "rules": {k: dict(v) for k, v in by_rule.items()},
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    import json
+
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--list"]:  # the catalog as a Markdown table
+        print("| id | severity | category | rule |\n|---|---|---|---|")
+        for r in load_rules():
+            print(f"| `{r.id}` | {r.severity} | {r.category} | {r.title_zh} / {r.title_en} |")
+        return 0
+    if not argv:
+        from warehouse.settings import Settings
+
+        path = Settings.from_env().duckdb_path
+    else:
+        path = Path(argv[0])
+    counts = run_all(path)
+    print(json.dumps({k: v for k, v in counts.items() if k != "rules"}, ensure_ascii=False, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
+

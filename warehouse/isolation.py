@@ -1,0 +1,296 @@
+"""Per-document isolation of dbt data-test failures: one document's odd data never holds back the rest.
+
+``build_isolating(build, duckdb_path)`` runs dbt build (``build`` is a callable, so Dagster and the
+tests drive it alike). When the build fails only because data tests (severity error) returned
+rows, the documents those rows belong to are *held back*: written to ``raw.document_hold`` with
+the failing test and a Chinese message, after which every staging model leaves their records out
+(``dbt/macros/not_held_back.sql``) and ``dim_document`` shows them with status ``held_back``. dbt
+build runs again; the rest builds, is tested and is published.
+
+What is a failure of the pipeline itself, and keeps the last good copy (``PipelineFailure``):
+
+* a model, seed or test that errors (SQL error, missing relation, a contract);
+* a failing test whose rows cannot be traced to documents (a seed, a dimension row of no document);
+* a test that still fails after its documents were held back (the hold did not explain it);
+* a test whose rows implicate more than ``max_share`` of the current documents (more than
+  ``min_documents``): a defect of a model, not of documents;
+* still failing after ``max_passes`` builds.
+
+How rows are traced to documents (``documents_of``): the test's stored failures
+(``store_failures``, schema ``dbt_test__audit``) carry ``document_id`` (not_null stores whole rows),
+or the tested value (``unique_field`` / ``value_field`` / ``from_field``, or the columns of a
+``unique_combination``) is looked up in the tested model, which carries ``document_id``, or
+``disclosure_id`` / ``department_id`` resolved to documents through ``int_document``.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from warehouse.load import RAW, _exec, _insert_arrow, connect_writer, ensure_schema, qident, qtable
+
+log = logging.getLogger(__name__)
+
+HOLD_TABLE = "document_hold"
+# Column names dbt's generic tests give the tested value in their failing rows.
+_VALUE_COLUMNS = ("unique_field", "value_field", "from_field")
+# Columns that name documents, in the order they are tried on the tested model.
+_DOCUMENT_KEYS = ("document_id", "disclosure_id", "department_id")
+# What each kind of generic test means for a document, for the operator (Chinese first).
+TEST_KIND_ZH = {
+    "unique": "标识重复：同一标识出现多次（常见于未识别的表格结构）",
+    "not_null": "必填字段为空",
+    "accepted_values": "取值不在允许范围内",
+    "relationships": "引用的维度值不存在",
+    "unique_combination": "组合键重复",
+}
+
+
+class PipelineFailure(RuntimeError):
+    """The build failed for a reason that is not some documents' data: keep the last good copy."""
+
+
+@dataclass
+class FailedTest:
+    unique_id: str
+    name: str
+    kind: str  # unique | not_null | accepted_values | relationships | unique_combination | …
+    model_id: str | None
+    column: str | None
+    failures: int
+    message: str
+    audit_relation: str | None  # the stored failing rows
+    compiled_sql: str | None
+
+
+@dataclass
+class BuildOutcome:
+    success: bool
+    run_results: Mapping[str, Any]
+    manifest: Mapping[str, Any]
+
+
+@dataclass
+class IsolationReport:
+    passes: int = 0
+    held: dict[str, list[FailedTest]] = field(default_factory=dict)  # document_id -> tests
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "dbt_passes": self.passes,
+            "documents_held_back": len(self.held),
+            "held_back": {d: sorted({t.name for t in ts}) for d, ts in sorted(self.held.items())},
+        }
+
+
+# ----------------------------------------------------------------------------- reading dbt's results
+
+
+def read_outcome(run_results: Mapping[str, Any], manifest: Mapping[str, Any]) -> tuple[list[FailedTest], list[str]]:
+    """(data tests that failed, everything that errored) from dbt's run_results.json + manifest.json."""
+    nodes = manifest.get("nodes", {})
+    failed, errors = [], []
+    for result in run_results.get("results", []):
+        uid, status = result.get("unique_id", ""), result.get("status")
+        node = nodes.get(uid, {})
+        if status in ("error", "runtime error"):
+            errors.append(f"{uid}: {(result.get('message') or '').strip()[:400]}")
+        elif status == "fail" and node.get("resource_type") in ("test", "data_test"):
+            meta = node.get("test_metadata") or {}
+            failed.append(FailedTest(
+                unique_id=uid,
+                name=node.get("name") or uid,
+                kind=meta.get("name") or "singular",
+                model_id=node.get("attached_node") or next(
+                    (n for n in node.get("depends_on", {}).get("nodes", []) if n.startswith(("model.", "seed."))), None),
+                column=node.get("column_name") or (meta.get("kwargs") or {}).get("column_name"),
+                failures=int(result.get("failures") or 0),
+                message=(result.get("message") or "").strip(),
+                audit_relation=result.get("relation_name") or node.get("relation_name"),
+                compiled_sql=result.get("compiled_code") or node.get("compiled_code"),
+            ))
+    return failed, errors
+
+
+# ----------------------------------------------------------------------------- tracing rows to documents
+
+
+def _columns(con: duckdb.DuckDBPyConnection, relation_sql: str) -> list[str]:
+    return [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {relation_sql}").fetchall()]
+
+
+def _relation_of(manifest: Mapping[str, Any], unique_id: str | None) -> str | None:
+    node = manifest.get("nodes", {}).get(unique_id or "", {})
+    return node.get("relation_name") if node.get("resource_type") == "model" else None
+
+
+def documents_of(con: duckdb.DuckDBPyConnection, test: FailedTest, manifest: Mapping[str, Any]) -> dict[str, int] | None:
+    """The documents whose rows made ``test`` fail, with how many rows each; None when they cannot be told."""
+    if test.audit_relation:
+        failing = test.audit_relation  # relation names come from dbt's manifest, not from data
+    elif test.compiled_sql:
+        failing = f"({test.compiled_sql})"
+    else:
+        return None
+    fcols = _columns(con, failing)
+    if "document_id" in fcols:
+        sql = f"SELECT document_id, count(*) FROM {failing} AS f GROUP BY ALL"
+    else:
+        model = _relation_of(manifest, test.model_id)
+        if model is None:
+            return None
+        mcols = set(_columns(con, model))
+        pairs = [(f, test.column) for f in fcols if f in _VALUE_COLUMNS and test.column in mcols]
+        pairs += [(f, f) for f in fcols if f in mcols and f not in _VALUE_COLUMNS]
+        key = next((k for k in _DOCUMENT_KEYS if k in mcols), None)
+        if not pairs or key is None:
+            return None
+        on = " AND ".join(f"m.{qident(mc)} IS NOT DISTINCT FROM f.{qident(fc)}" for fc, mc in pairs)
+        matched = f"SELECT m.{qident(key)} AS k, count(*) AS n FROM {model} AS m JOIN {failing} AS f ON {on} GROUP BY ALL"
+        if key == "document_id":
+            sql = matched
+        else:
+            int_document = _relation_of(manifest, "model.fiscal_warehouse.int_document")
+            if int_document is None:
+                return None
+            sql = (f"SELECT d.document_id, sum(x.n) FROM {int_document} AS d "
+                   f"JOIN ({matched}) AS x ON d.{qident(key)} = x.k GROUP BY ALL")
+    docs = {d: int(n) for d, n in con.execute(sql).fetchall() if d is not None}
+    return docs or None
+
+
+def hold_message(test: FailedTest, rows: int | None) -> str:
+    what = TEST_KIND_ZH.get(test.kind, "数据测试未通过")
+    where = f"（{test.column}）" if test.column else ""
+    count = f"，共 {rows} 行" if rows else ""
+    return (f"数据测试 {test.name} 未通过：{what}{where}{count}。本文件今晚暂不进入事实表，其余文件照常发布；"
+            f"请用 fiscal extract 检查该文件的提取结果，或请部门更正后重新上传。"
+            + (f"失败的行见 {test.audit_relation.split('.', 1)[-1]}。" if test.audit_relation else ""))
+
+
+# ----------------------------------------------------------------------------- the hold table
+
+
+def clear_holds(duckdb_path: Path) -> None:
+    con = connect_writer(duckdb_path)
+    try:
+        ensure_schema(con)
+        _exec(con, f"DELETE FROM {qtable(HOLD_TABLE)}")
+    finally:
+        con.close()
+
+
+def _write_holds(con: duckdb.DuckDBPyConnection, new: dict[str, list[FailedTest]], rows: dict[tuple[str, str], int]) -> None:
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    flat = [(d, t) for d, ts in sorted(new.items()) for t in ts]
+    if not flat:
+        return
+    _insert_arrow(con, HOLD_TABLE, pa.table({
+        "document_id": pa.array([d for d, _ in flat], pa.string()),
+        "test_name": pa.array([t.name for _, t in flat], pa.string()),
+        "test_id": pa.array([t.unique_id for _, t in flat], pa.string()),
+        "model": pa.array([(t.model_id or "").split(".")[-1] or None for _, t in flat], pa.string()),
+        "failing_rows": pa.array([rows.get((d, t.unique_id)) for d, t in flat], pa.int64()),
+        "message": pa.array([hold_message(t, rows.get((d, t.unique_id))) for d, t in flat], pa.string()),
+        "held_at": pa.array([now] * len(flat), pa.timestamp("us")),
+    }))
+
+
+def _current_documents(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute(
+        f"SELECT count(*) FROM {qtable('document_registry')} WHERE status = 'loaded' AND NOT coalesce(is_template, false)"
+    ).fetchall()[0][0]
+
+
+def held_back(duckdb_path: Path) -> list[dict[str, Any]]:
+    """Documents held back by the last dbt step, one row per document (for the CLI and Dagster)."""
+    if not Path(duckdb_path).exists():
+        return []
+    with duckdb.connect(str(duckdb_path), read_only=True) as con:
+        exists = con.execute("SELECT 1 FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+                             [RAW, HOLD_TABLE]).fetchall()
+        if not exists:
+            return []
+        cur = con.execute(f"""
+            SELECT h.document_id, any_value(r.file_path) AS file_path, any_value(r.department_canonical) AS department,
+                   any_value(r.fiscal_year) AS fiscal_year, string_agg(h.test_name, ', ' ORDER BY h.test_name) AS tests,
+                   string_agg(h.message, '；' ORDER BY h.test_name) AS reason
+              FROM {qtable(HOLD_TABLE)} AS h
+              LEFT JOIN {qtable('document_registry')} AS r USING (document_id)
+             GROUP BY h.document_id ORDER BY file_path, h.document_id""")
+        names = [c[0] for c in cur.description]
+        return [dict(zip(names, row)) for row in cur.fetchall()]
+
+
+# ----------------------------------------------------------------------------- the loop
+
+
+def build_isolating(
+    build: Callable[[int], BuildOutcome],
+    duckdb_path: Path,
+    *,
+    max_passes: int = 4,
+    max_share: float = 0.5,
+    min_documents: int = 2,
+    on_hold: Callable[[dict[str, list[FailedTest]]], None] | None = None,
+) -> tuple[BuildOutcome, IsolationReport]:
+    """Run ``build(pass_number)`` until it succeeds, holding back the documents failing tests point at.
+
+    Returns the last outcome (successful) and what was held back; raises PipelineFailure (with
+    the last outcome as ``.outcome``) when the failure is not documents' data.
+    """
+    clear_holds(duckdb_path)
+    report = IsolationReport()
+    for attempt in range(1, max_passes + 1):
+        outcome = build(attempt)
+        report.passes = attempt
+        if outcome.success:
+            return outcome, report
+        failed, errors = read_outcome(outcome.run_results, outcome.manifest)
+        if errors:
+            raise _failure(outcome, "dbt 构建出错（模型、种子或测试本身出错，不是某份文件的数据问题），保留上次发布的数据仓库：\n"
+                           + "\n".join(errors[:20]))
+        if not failed:
+            raise _failure(outcome, "dbt build 失败，但没有失败的数据测试（见 dbt 日志）；保留上次发布的数据仓库。")
+        con = connect_writer(duckdb_path)
+        try:
+            current = _current_documents(con)
+            new: dict[str, list[FailedTest]] = {}
+            rows: dict[tuple[str, str], int] = {}
+            for test in failed:
+                docs = documents_of(con, test, outcome.manifest)
+                if not docs:
+                    raise _failure(outcome, f"数据测试 {test.name} 失败（{test.failures} 行），但失败的行不属于任何文件"
+                                   "（种子或维度的问题），属于流水线问题；保留上次发布的数据仓库。")
+                if docs.keys() <= report.held.keys():
+                    raise _failure(outcome, f"数据测试 {test.name} 在暂缓 {len(docs)} 份文件之后仍然失败："
+                                   "失败不能由这些文件解释，属于流水线问题；保留上次发布的数据仓库。")
+                if len(docs) > min_documents and len(docs) > max_share * max(current, 1):
+                    raise _failure(outcome, f"数据测试 {test.name} 涉及 {len(docs)} / {current} 份当前文件，"
+                                   "更可能是模型的缺陷而不是文件的问题；保留上次发布的数据仓库。")
+                for d in docs.keys() - report.held.keys():
+                    new.setdefault(d, []).append(test)
+                    rows[(d, test.unique_id)] = docs[d]
+            _write_holds(con, new, rows)
+        finally:
+            con.close()
+        for d, tests in new.items():
+            report.held.setdefault(d, []).extend(tests)
+        log.warning("dbt pass %d: holding back %d document(s): %s", attempt, len(new),
+                    {d[:12]: [t.name for t in ts] for d, ts in new.items()})
+        if on_hold:
+            on_hold(new)
+    raise _failure(outcome, f"暂缓有问题的文件后，dbt build 在 {max_passes} 次之后仍然失败；保留上次发布的数据仓库。")
+
+
+def _failure(outcome: BuildOutcome, message: str) -> PipelineFailure:
+    exc = PipelineFailure(message)
+    exc.outcome = outcome  # type: ignore[attr-defined]
+    return exc
