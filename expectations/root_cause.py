@@ -449,6 +449,12 @@ def identities_from_rules(con, document_ids: Iterable[str] | None = None) -> tup
     variables: dict[tuple, Var] = {}
     original, original_amount = mod.Outcome, mod.amount
     recent: deque = deque(maxlen=8)
+    # the check modules import amount() by name: patch it wherever the rules package holds it
+    holders = [m for name, m in list(sys.modules.items())
+               if (name == rules_pkg.__name__ or name.startswith(rules_pkg.__name__ + ".")) and m is not None
+               and getattr(m, "amount", None) is original_amount]
+    finding_id = getattr(rules_pkg, "_finding_id", None) or sys.modules[rules_pkg.run_all.__module__]._finding_id
+    load_doc = getattr(rules_pkg, "load_doc", None) or rules_pkg.Doc
 
     def amount(cell):  # the rules' amount(), remembering which cells a check read
         if isinstance(cell, dict):
@@ -456,12 +462,13 @@ def identities_from_rules(con, document_ids: Iterable[str] | None = None) -> tup
         return original_amount(cell)
 
     mod.Outcome = _recorder(mod, recent)
-    mod.amount = amount
+    for m in holders:
+        m.amount = amount
     try:
         for meta in metas:
             if wanted is not None and meta["document_id"] not in wanted:
                 continue
-            doc = rules_pkg.Doc(con, meta, meta.get("table_source_id"))
+            doc = load_doc(con, meta, meta.get("table_source_id"))
             doc.peers = peers
             for out in evaluate(doc, rules):
                 recorded = getattr(out, "recorded", ())
@@ -470,7 +477,7 @@ def identities_from_rules(con, document_ids: Iterable[str] | None = None) -> tup
                 for coefs, residual, tol, finding in recorded:
                     fid = None
                     if finding is not None and id(finding) in seq_of:
-                        fid = rules_pkg._finding_id(doc.id, out.rule.id, finding, seq_of[id(finding)])
+                        fid = finding_id(doc.id, out.rule.id, finding, seq_of[id(finding)])
                         if finding.page is not None:
                             for k in coefs:  # a narrative figure's page is the finding's page
                                 v = variables.get(k)
@@ -478,7 +485,9 @@ def identities_from_rules(con, document_ids: Iterable[str] | None = None) -> tup
                                     variables[k] = Var(**{**v.__dict__, "page": finding.page})
                     identities.append(Identity(out.rule.id, doc.id, coefs, residual, tol, fid, out.rule.severity))
     finally:
-        mod.Outcome, mod.amount = original, original_amount
+        mod.Outcome = original
+        for m in holders:
+            m.amount = original_amount
     return identities, variables
 
 
