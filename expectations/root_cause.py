@@ -323,7 +323,9 @@ def _derived_from(f: dict[str, Any], located: list[dict[str, Any]]) -> dict[str,
                     and (c["row_key"] == f.get("row_key") or c["row_key"] in TOTAL_ROWS):
                 return d
             if c["kind"] == "figure" and f.get("category") == "narrative" and c["printed"] is not None \
-                    and abs(c["printed"]) >= 10 and re.search(r"(?<![\d.])" + re.escape(f"{c['printed']:.2f}") + r"(?![\d])", quoted):
+                    and abs(c["printed"]) >= 10 and any(
+                        re.search(r"(?<![\d.,])" + re.escape(text) + r"(?![\d])", quoted)
+                        for text in (f"{c['printed']:.2f}", f"{c['printed']:,.2f}")):
                 return d
     return None
 
