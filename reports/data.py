@@ -78,7 +78,8 @@ def table_label(table_name: str | None) -> str:
 def measure_label(measure: str | None) -> str:
     if not measure:
         return ""
-    return measure_zh(measure) or FIGURE_KIND_ZH.get(measure) or measure
+    zh_name = measure_zh(measure)
+    return zh_name if zh_name and zh_name != measure else FIGURE_KIND_ZH.get(measure, measure)
 
 
 def doc_label(doc: dict[str, Any]) -> str:
