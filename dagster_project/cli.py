@@ -145,7 +145,10 @@ def summary(settings, result=None) -> str:
         return "\n".join(out)
     if _table_exists(db, "raw", "document_registry"):
         _, rows = _query(db, "select status, count(*) from raw.document_registry group by 1 order by 1")
-        out.append("documents: " + (", ".join(f"{s} {n}" for s, n in rows) or "none"))
+        held = (_query(db, "select count(distinct document_id) from raw.document_hold")[1][0][0]
+                if _table_exists(db, "raw", "document_hold") else 0)
+        out.append("documents: " + (", ".join(f"{s} {n}" + (f" (of which held back {held})" if s == "loaded" and held else "")
+                                              for s, n in rows) or "none"))
         cols, rows = _query(db, "select file_path, error_code, reason from raw.document_registry "
                                 "where status = 'quarantined' order by file_path")
         if rows:
@@ -222,7 +225,8 @@ def run_fingerprint(settings, keys: list[str]) -> str | None:
             return None  # the refresh retries these: not a no-change night
         st = manifest.stat()
         h.update(f"{key}:{st.st_size}:{st.st_mtime_ns}".encode())
-    for folder in (REPO_ROOT / "expectations", settings.dbt_project_dir / "models",
+    h.update((settings.dbt_project_dir / "dbt_project.yml").read_bytes())
+    for folder in (REPO_ROOT / "expectations", settings.dbt_project_dir / "models", settings.dbt_project_dir / "macros",
                    settings.dbt_project_dir / "seeds", REPO_ROOT / "extract" / "catalog"):
         for f in sorted(folder.rglob("*")) if folder.exists() else []:
             if f.is_file() and f.suffix in (".yaml", ".yml", ".sql", ".csv", ".py"):
@@ -383,7 +387,7 @@ def cmd_status(args) -> int:
     cols = [cols[i] for i in keep]
     rows = [tuple((v[:12] if c == "document_id" and v and not full_key else v) for c, v in zip(cols, (r[i] for i in keep)))
             for r in rows]
-    print(format_table(cols, rows))
+    print(format_table(cols, rows, max_width=64 if full_key else 60))
     print(f"\n{len(rows)} row(s)" + ("" if not (args.status or args.department or args.year or args.file)
                                      else " matching the filters"))
     if not args.brief:

@@ -2,7 +2,9 @@
 
 The flow (docs/architecture.md):
 document_extraction (per document) → raw_warehouse → dq_rules → dbt models (+ dbt tests as
-checks) → GX checks → quality_reports → published_warehouse.
+checks; a data test failing on some documents' rows holds those back and builds the rest) →
+GX checks → quality_reports and published_warehouse (both after every dbt model; the warehouse
+does not wait for the reports).
 
 The dbt manifest is read here, when Definitions are assembled, not when the ``defs``
 modules are imported; if the dbt project is not there yet the graph loads without it
@@ -28,7 +30,7 @@ def build_definitions() -> dg.Definitions:
     # The reports and the GX check wait for the dbt leaves (the marts), hence for every model.
     leaves = assets.dbt_leaf_keys(dbt_defs)
     reports = assets.build_reports_asset(leaves)
-    published = assets.build_publish_asset()
+    published = assets.build_publish_asset(leaves)
     all_assets = [
         assets.document_extraction,
         assets.raw_warehouse,

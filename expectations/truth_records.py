@@ -138,6 +138,7 @@ def truth_to_records(truth_path: str | Path, *, use_pdf_text: bool = True) -> di
             "last_page": t.get("last_page") or (max(pages) if pages else None),
             "row_count": len({c.get("row_key") for c in cells}), "is_empty": bool(t.get("is_empty")),
             "empty_sentence": t.get("empty_sentence"), "project_name": None,
+            "ruled": t.get("ruled", True), "extraction_problem": t.get("extraction_problem"),
         })
         recs["table_cell"].extend(_cells(doc_id, seq, t.get("table_name"), cells))
     used = {r["table_seq"] for r in recs["extracted_table"]}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import time
@@ -27,6 +28,7 @@ from .grid import find_grids, grids_from_tables, page_lines
 from .identify import identify
 from .narrative import extract_figures, locate_figures
 from .pdf import MAX_PAGES_DEFAULT, check_bytes, check_text_layer, cheap_pass, sha256_file
+from .perf_target import read_performance_targets
 from .performance import read_performance
 from .recognize import is_title_like
 from .toc import listed_tables
@@ -35,6 +37,7 @@ from .tables import PageData, locate_tables, read_table
 from .text import compact
 
 EXTRACTOR_VERSION = "1.0.0"
+PERFORMANCE_TARGET_TABLES = ("budget_performance_target", "budget_performance_department")
 MANIFEST = "manifest.json"
 
 
@@ -44,11 +47,18 @@ def identify_file(path: Path) -> dict:
     return {"document_id": sha256_file(path), "file_size": path.stat().st_size, "file_name": path.name}
 
 
+_AMOUNTS = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})*\.\d{2}(?![\d])")
+
+
 def _is_table_page(info, catalog) -> bool:
     """Ruled (4+ paths) or printing a line that reads as a table title (extract.recognize)."""
     if info.path_count >= 4:
         return True
-    return any(is_title_like(ln) for ln in info.text.splitlines() if "表" in ln)
+    if any(is_title_like(ln) for ln in info.text.splitlines() if "表" in ln):
+        return True
+    # a page of an unruled table that runs on from the page before: mostly amounts, few words
+    amounts = len(_AMOUNTS.findall(info.text))
+    return amounts >= 12 and len(compact(info.text)) < 40 * amounts
 
 
 def _dedupe(page):
@@ -77,7 +87,7 @@ def _pdfplumber_pages(path: Path, numbers: list[int]) -> list[PageData]:
                 dp = _dedupe(page)
                 chars = list(dp.chars)
                 grids = find_grids(dp, n, chars)
-                pages.append(PageData(n, float(page.width), float(page.height), page_lines(chars), grids))
+                pages.append(PageData(n, float(page.width), float(page.height), page_lines(chars), grids, chars))
             finally:
                 page.close()
     finally:
@@ -103,7 +113,7 @@ def read_pages(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT):
             from .pdfium_page import find_tables
 
             grids = grids_from_tables(find_tables(info.width, info.height, info.edges), info.number, info.chars)
-            pages.append(PageData(info.number, info.width, info.height, page_lines(info.chars), grids))
+            pages.append(PageData(info.number, info.width, info.height, page_lines(info.chars), grids, info.chars))
             info.chars = info.edges = None  # free the geometry once read
     rest = [p.number for p in table_pages if p.number not in {pd.number for pd in pages}]
     if rest:
@@ -122,6 +132,8 @@ def read_document(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT, read=None) 
     catalog = load_catalog()
     cp, pages = read if read is not None else read_pages(path, max_pages=max_pages)
 
+    find_unruled(pages, catalog)
+
     dept_prefixes = ("部门:", "单位名称:", "编制单位:", "部门名称:", "预算单位:")
     dept_lines = [ln.text for p in pages for ln in p.lines if compact(ln.text).startswith(dept_prefixes)]
     # pdfplumber lines split at wide gaps (部门:    XX厅); pdfium keeps the printed line
@@ -134,7 +146,7 @@ def read_document(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT, read=None) 
     instances = locate_tables(pages, catalog, ident.department_name, ident.doc_kind)
     complete_identity(ident, instances, path.name, cp.text)
     inherit_units(instances)
-    projects, indicators = [], []
+    projects, indicators, targets = [], [], []
     for inst in instances:
         if inst.template is not None and inst.template.layout == "performance":
             proj, inds = read_performance(inst)
@@ -142,6 +154,8 @@ def read_document(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT, read=None) 
             indicators.extend(inds)
         else:
             read_table(inst)
+            if inst.template is not None and inst.template.id in PERFORMANCE_TARGET_TABLES:
+                targets.extend(read_performance_targets(inst))
     if ident.doc_kind is None and not any(i.template for i in instances):
         raise errors.NotADisclosure(f"{path.name}: no 决算/预算 wording and no known disclosure table")
 
@@ -157,7 +171,22 @@ def read_document(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT, read=None) 
         "indicators": indicators,
         "figures": figures,
         "listed": listed,
+        "targets": targets,
     }
+
+
+def find_unruled(pages: list[PageData], catalog) -> None:
+    """Tables printed without ruling lines (extract.unruled) on table pages where no ruled grid
+    was found; a table still open at a page's foot carries its columns to the next page."""
+    from .unruled import unruled_grids
+
+    carry = None
+    for pd in pages:
+        if pd.grids or not pd.chars:
+            carry = None
+        else:
+            pd.grids, carry = unruled_grids(pd, pd.chars, catalog, None, carry)
+        pd.chars = None  # free the geometry once read
 
 
 def inherit_units(instances) -> None:
@@ -291,6 +320,8 @@ def records_for(doc_id: str, path: Path, rel: str, result: dict, seconds: float)
             "empty_sentence": inst.empty_sentence,
             "project_name": inst.project_name,
             **_recognition_fields(inst.recognition),
+            "ruled": inst.ruled,
+            "extraction_problem": inst.problem,
         })
         for c in inst.cells:
             out["table_cell"].append({"document_id": doc_id, **c})
@@ -301,6 +332,8 @@ def records_for(doc_id: str, path: Path, rel: str, result: dict, seconds: float)
         out["performance_project"].append({"document_id": doc_id, **p})
     for i in result["indicators"]:
         out["performance_indicator"].append({"document_id": doc_id, **i})
+    for row in result.get("targets", []):
+        out["performance_target"].append({"document_id": doc_id, **row})
     for row in result.get("listed", []):
         out["listed_table"].append({"document_id": doc_id, **row})
     for seq, f in enumerate(result["figures"], 1):

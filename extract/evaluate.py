@@ -107,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="--real: list this many unrecognised normalised titles")
     ap.add_argument("--blind", help="--real: also survey this folder (e.g. 006_苏州) with the catalog's titles "
                     "that only it prints removed, and print both figures (generalisation check)")
+    ap.add_argument("--headers-only", action="store_true",
+                    help="--real: ignore every printed title (how far the header alone names tables)")
     ap.add_argument("--cache", type=Path,
                     help="--real: keep each file's page geometry here (delete it after changing page reading)")
     args = ap.parse_args(argv)
@@ -131,6 +133,10 @@ def main(argv: list[str] | None = None) -> int:
 def _main_real(args) -> int:
     from .survey import report, survey, unrecognised_titles
 
+    if args.headers_only:
+        from . import tables
+
+        tables._find_title = lambda lines: None  # noqa: SLF001 - an evaluation switch, not a feature
     docs = [d for r in args.root for d in survey(r, cache=args.cache, only=args.only, exclude=args.leave_out)]
     print(report(docs))
     if args.blind:

@@ -53,6 +53,7 @@ class Grid:
     ys: list[float]
     cells: list[Cell]
     _slots: dict[tuple[int, int], Cell] = field(default_factory=dict, repr=False)
+    ruled: bool = True  # False: built from text positions (extract.unruled)
 
     def __post_init__(self) -> None:
         for c in self.cells:
@@ -320,5 +321,6 @@ def split_caption(grid: Grid) -> tuple[list[Line], Grid]:
     if k == 0:
         return [], grid
     cells = [Cell(c.row - k, c.col, c.rowspan, c.colspan, c.text, c.bbox, c.lines) for c in grid.cells if c.row >= k]
-    new = Grid(grid.page, (grid.bbox[0], grid.ys[k], grid.bbox[2], grid.bbox[3]), grid.xs, grid.ys[k:], cells)
+    new = Grid(grid.page, (grid.bbox[0], grid.ys[k], grid.bbox[2], grid.bbox[3]), grid.xs, grid.ys[k:], cells,
+               ruled=grid.ruled)
     return lines, new

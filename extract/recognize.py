@@ -53,6 +53,8 @@ def normalise_title(text: str | None, department: str | None = None) -> str:
     t = compact(text)
     if not t:
         return ""
+    # the year first: without spaces 表1-1 2026年… reads 表1-12026年…
+    t = rules["year"].sub("", t)
     for _ in range(3):  # numbering may stack: 一、表1:
         before = t
         for rx in rules["numbering"]:
@@ -187,9 +189,10 @@ def header_facts(paths: list[list[str]], rows: list[list[str]]) -> HeaderFacts:
             c = compact(c)
             if c and not _NUMERIC_HEADER.match(c) and c not in texts:
                 texts.append(c)
-    # the top header row is header whatever the rows below are (a table of names only has
-    # no data row to stop the header at)
-    labels = list(dict.fromkeys(compact(p[0]) for p in paths if p and not _NUMERIC_HEADER.match(compact(p[0]))))
+    # the top header row: header whatever the rows below are (a table of names only, or of
+    # amounts printed without decimals, has no row the header split can stop at, so lower
+    # "header" rows may be data); the lower rows count as texts for the markers
+    labels = list(dict.fromkeys(_plain(p[0]) for p in paths if p and not _NUMERIC_HEADER.match(compact(p[0]))))
     codes: list[str] = []
     for i, r in enumerate(rows[:80]):
         cells = [compact(x) for x in r]
@@ -218,19 +221,24 @@ def header_facts(paths: list[list[str]], rows: list[list[str]]) -> HeaderFacts:
     return HeaderFacts(texts, labels, cls, bool(two_sided), len(rows))
 
 
+def _plain(x: str) -> str:
+    """Compact text without quotes and 其中: (“三公”经费 and 三公经费 are one label)."""
+    return re.sub(r"^其中[:：]", "", re.sub(r"[“”\"'‘’]", "", compact(x)))
+
+
 def _numberish(x: str) -> bool:
     return bool(re.match(r"^[-−(]?[\d,]+(?:\.\d+)?%?\)?$", x))
 
 
 def _has(texts: list[str], term: str) -> bool:
-    term = compact(term)
-    return any(term in t for t in texts)
+    term = _plain(term)
+    return any(term in _plain(t) for t in texts)
 
 
 @lru_cache(maxsize=None)
 def _header_terms(catalog_id: int, template_id: str) -> tuple[tuple[str, float], ...]:
-    """The labels a template's header (and row labels) typically print, with weights:
-    explicit ``markers`` of the catalog entry plus the components of its column aliases."""
+    """The labels a template's header (and row labels) may print: its ``markers`` and the
+    components of its column aliases (weights kept for inspection)."""
     t = load_catalog().by_id(template_id)
     terms: dict[str, float] = {}
     for m in t.raw.get("markers", []) or []:
@@ -248,13 +256,15 @@ def _header_terms(catalog_id: int, template_id: str) -> tuple[tuple[str, float],
 
 def header_score(facts: HeaderFacts, template: TableTemplate) -> float:
     terms = _header_terms(id(load_catalog()), template.id)
-    total = sum(w for _, w in terms)
-    found = sum(w for term, w in terms if _has(facts.texts, term))
-    recall = found / total if total else 0.0
-    # and how much of the printed header the template explains
-    explained = [c for c in facts.labels if any(t in c or (len(c) >= 2 and c in t) for t, _ in terms)]
+    # how much of the printed header the template explains (a template is not penalised
+    # for optional columns a table leaves out) …
+    plain_terms = [_plain(t) for t, _ in terms]
+    explained = [c for c in facts.labels if any(t in c or (len(c) >= 2 and c in t) for t in plain_terms)]
     precision = len(explained) / len(facts.labels) if facts.labels else 0.0
-    coverage = 0.5 * recall + 0.5 * precision
+    # … and how many of its distinctive markers the header or row labels print
+    markers = [compact(m) for m in template.raw.get("markers", []) or []]
+    marker_recall = sum(_has(facts.texts, m) for m in markers) / len(markers) if markers else 0.0
+    coverage = 0.7 * precision + 0.3 * marker_recall
     # markers the table must not print (a 三公 table has no 科目 codes)
     for m in template.raw.get("absent_markers", []) or []:
         if _has(facts.texts, m):

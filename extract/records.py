@@ -64,6 +64,8 @@ EXTRACTED_TABLE = pa.schema(
         ("is_ambiguous", pa.bool_()),  # two templates scored alike: left unnamed, candidates kept
         ("normalised_title", pa.string()),  # title without numbering, year, department, 情况表/预算表
         ("recognition_candidates", pa.string()),  # JSON [[template id, score], …] best first
+        ("ruled", pa.bool_()),  # drawn with ruling lines; False: columns/rows found from text positions
+        ("extraction_problem", pa.string()),  # why a table that prints amounts yielded none (with page)
     ]
 )
 
@@ -168,6 +170,30 @@ PERFORMANCE_INDICATOR = pa.schema(
     ]
 )
 
+# 绩效目标表 (extract.perf_target): one row per indicator (or per project without indicators),
+# the project's name, units, funds and goal repeated; the table's amounts are table_cell rows.
+PERFORMANCE_TARGET = pa.schema(
+    [
+        ("document_id", pa.string()),
+        ("table_seq", pa.int32()),
+        ("table_name", pa.string()),  # budget_performance_target | budget_performance_department
+        ("target_seq", pa.int32()),  # order within the table, 1-based
+        ("project_name", pa.string()),  # 项目名称 (NULL for a 部门整体 table)
+        ("department", pa.string()),  # 主管部门 / 单位名称
+        ("implementing_unit", pa.string()),  # 实施单位
+        ("goal", pa.string()),  # 年度目标 / 绩效目标
+        ("level1", pa.string()),  # 一级指标
+        ("level2", pa.string()),  # 二级指标
+        ("level3", pa.string()),  # 三级指标 / 指标名称
+        ("target_value", pa.string()),  # 指标值 as printed (≥90%, ≤184.94万元)
+        ("unit_of_measure", pa.string()),  # 计量单位 when printed apart
+        ("funds_text", pa.string()),  # 资金总额 / 预算数 as printed
+        ("funds_printed", AMOUNT),  # that amount in the printed unit
+        ("unit", pa.string()),  # 万元 | 元 | NULL: the unit of funds_printed
+        ("page", pa.int32()),
+    ]
+)
+
 # Normalised text of every page (template residue, completeness sentences, narrative rules).
 PAGE_TEXT = pa.schema(
     [
@@ -185,5 +211,6 @@ SCHEMAS: dict[str, pa.Schema] = {
     "narrative_figure": NARRATIVE_FIGURE,
     "performance_project": PERFORMANCE_PROJECT,
     "performance_indicator": PERFORMANCE_INDICATOR,
+    "performance_target": PERFORMANCE_TARGET,
     "page_text": PAGE_TEXT,
 }

@@ -224,3 +224,29 @@ def restore_catalog() -> None:
 
     load_catalog.cache_clear()
     _template_terms.cache_clear()
+
+
+UNRECOGNISED_SQL = """
+select coalesce(t.normalised_title, '(无标题)')                         as normalised_title,
+       count(*)                                                        as tables,
+       count(distinct t.document_id)                                   as documents,
+       count(*) filter (where t.is_ambiguous)                          as ambiguous,
+       arg_min(r.file_path || ' 第' || t.first_page || '页', r.file_path) as example,
+       any_value(t.recognition_candidates)                             as candidates
+  from raw.extracted_table as t
+  join raw.document_registry as r using (document_id)
+ where not t.is_mapped
+   and r.status = 'loaded'
+ group by all
+ order by tables desc, normalised_title
+"""
+
+
+def unrecognised_in_warehouse(con) -> list[dict]:
+    """The operator's list from a loaded warehouse (DuckDB connection): unrecognised tables of
+    loaded documents by normalised title, with counts, an example (file, page) and the
+    candidates the recogniser weighed. Naming them is a one-line alias in
+    ``extract/catalog/tables.yaml`` followed by a re-extraction (``fiscal run --force``)."""
+    cur = con.execute(UNRECOGNISED_SQL)
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, row)) for row in cur.fetchall()]

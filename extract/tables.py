@@ -32,6 +32,7 @@ class PageData:
     height: float
     lines: list[Line]
     grids: list[Grid]
+    chars: list[dict] | None = None  # kept until unruled tables are looked for (extract.unruled)
 
 
 @dataclass
@@ -50,6 +51,8 @@ class TableInstance:
     project_name: str | None = None
     unit_inherited: bool = False
     recognition: Recognition | None = None
+    ruled: bool = True  # False: columns and rows found from text positions (extract.unruled)
+    problem: str | None = None  # why the table could not be read (an extraction failure), with page
 
     @property
     def table_name(self) -> str:
@@ -200,8 +203,8 @@ def _is_column_number_row(texts: list[str]) -> bool:
 def _is_data_row(grid: Grid, r: int) -> bool:
     for t in grid.row_texts(r):
         c = compact(t)
-        if _AMOUNTISH.match(c) or _CODE.match(c):
-            return True
+        if _AMOUNTISH.match(c) or _CODE.match(c) or _AMOUNT_IN_TEXT.search(c):
+            return True  # (an amount inside other text: a cell that could not be read is still data)
     labels = [compact(t) for t in grid.row_texts(r) if compact(t)]
     # an empty table's 合计 row prints nothing else, or only dashes; a header row that
     # starts with 合计 prints other headings after it
@@ -548,11 +551,14 @@ def read_three_block(inst: TableInstance) -> None:
             label_in_code = next((p for p in parts if p and not p.isdigit()), "")
             if not name and label_in_code:
                 name = label_in_code
+            if not name and not code:
+                # a total label centred across the block lands in its amount column (unruled)
+                name = next((texts[c] for c in amount_cols if c < len(texts) and texts[c] in t.total_labels), "")
             total_measure = t.total_labels.get(name)
             if not code and not name:
                 continue
             cols = list(amount_cols)
-            if total_measure and all(not texts[c] for c in cols if c < len(texts)):
+            if total_measure and all(not texts[c] or texts[c] == name for c in cols if c < len(texts)):
                 # a total whose amount is printed further right (merged label cells)
                 nxt = next((c for c in range(max(amount_cols or [name_col]) + 1, len(texts))
                             if texts[c] and parse_value(texts[c]).printed is not None), None)
@@ -636,6 +642,7 @@ READERS = {
 
 
 def read_table(inst: TableInstance) -> None:
+    inst.ruled = all(g.ruled for g in inst.grids)
     t = inst.template
     if t is None or t.layout == "form":
         read_generic(inst)
@@ -647,12 +654,38 @@ def read_table(inst: TableInstance) -> None:
             return  # performance tables are read by extract.performance
         reader(inst)
     numeric = [c for c in inst.cells if c["amount"] is not None]
-    inst.is_empty = inst.template is not None and not numeric
+    if inst.template is not None and not numeric:
+        printed = printed_amounts(inst)
+        if printed:
+            # the frame and the title are there and the cells print amounts, yet none was read:
+            # an extraction failure for the operator, never a table "printed empty"
+            page, text = printed[0]
+            inst.problem = (f"第{page}页 {inst.printed_title or inst.table_name}：表内印有{len(printed)}个金额"
+                            f"（如“{text}”），但未能读出任何金额 / the table prints {len(printed)} amounts "
+                            f"(e.g. '{text}' on page {page}) but none could be read")
+        else:
+            inst.is_empty = True
     if inst.template is not None and inst.template.empty_sentence:
         for line in inst.after_lines:
             if _EMPTY_SENTENCE.search(compact(line)):
                 inst.empty_sentence = compact(line)
                 break
+
+
+# an amount as printed somewhere inside a cell's text: 1,266.32 / 1266.32 / 68.40% (a code,
+# a 行次 or a year has no decimal point and no thousands separator)
+_AMOUNT_IN_TEXT = re.compile(r"(?<![\d.,])[-−]?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+)%?(?![\d])")
+
+
+def printed_amounts(inst: TableInstance) -> list[tuple[int, str]]:
+    """(page, text) of every amount printed in the table's cells, header rows included."""
+    out = []
+    for g in inst.grids:
+        for c in g.cells:
+            for m in _AMOUNT_IN_TEXT.finditer(compact(c.text)):
+                if parse_value(m.group(0)).printed is not None:
+                    out.append((g.page, m.group(0)))
+    return out
 
 
 def _code_columns_declared(inst: TableInstance) -> bool:
@@ -670,5 +703,3 @@ def read_generic(inst: TableInstance) -> None:
         if c["subject_code"] and not c["classification"]:
             c["classification"] = "functional" if c["subject_code"][0] == "2" else (
                 "economic" if c["subject_code"][0] in "35" else None)
-
-

@@ -26,7 +26,7 @@ STATUS_ZH = {"pass": "通过", "fail": "未通过", "not_applicable": "不适用
 KIND_ZH = {"final": "决算", "budget": "预算"}
 SCOPE_ZH = {"consolidated": "汇总", "own": "本级", "unit": "单位"}
 CATEGORY_ZH = {"within_table": "表内", "cross_table": "表间", "narrative": "说明与报表", "completeness": "完整性",
-               "residue": "模板残留"}
+               "residue": "模板残留", "extraction": "提取问题"}
 # narrative figure kinds (extract/records.py) that are not table measures
 FIGURE_KIND_ZH = {"share_pct": "占比", "completion_pct": "完成率", "change_pct": "增减率", "change_amount": "增减额",
                   "budget": "年初预算", "final": "决算数", "amount": "金额", "count": "数量", "year": "年份"}
@@ -186,6 +186,7 @@ def _held_back(con) -> list[dict[str, Any]]:
         return []
     rows = _rows(con, "SELECT * FROM raw.document_registry WHERE status <> 'loaded' OR coalesce(is_template, false) "
                       "ORDER BY department_name NULLS LAST, fiscal_year, file_name")
+    # (a held-back document keeps status 'loaded' in the registry; it is listed from raw.document_hold below)
     extra = {}
     if _exists(con, "document"):
         extra = {r["document_id"]: r for r in _rows(con, "SELECT document_id, error_message, page_count FROM raw.document")}
@@ -195,6 +196,20 @@ def _held_back(con) -> list[dict[str, Any]]:
         rem = remedies().get(key) or remedies()[r.get("status") if r.get("status") in remedies() else "quarantined"]
         out.append({**r, "problem": rem["problem"], "action": rem["action"],
                     "detail": (extra.get(r["document_id"]) or {}).get("error_message") or r.get("reason") or ""})
+    if _exists(con, "document_hold"):  # loaded, but held back by a failing data test (warehouse/isolation.py)
+        reg = {r["document_id"]: r for r in _rows(con, "SELECT * FROM raw.document_registry")}
+        holds: dict[str, list[str]] = defaultdict(list)
+        for h in _rows(con, "SELECT document_id, message FROM raw.document_hold ORDER BY document_id, test_name"):
+            holds[h["document_id"]].append(h.get("message") or "")
+        for doc_id, messages in holds.items():
+            r = reg.get(doc_id, {"document_id": doc_id, "file_name": doc_id[:12]})
+            out.append({**r, **remedies()["held_back"], "detail": "；".join(m for m in messages if m)})
+    if _exists(con, "refused_file"):  # never read: the landing scan refused the file
+        for r in _rows(con, "SELECT * FROM raw.refused_file ORDER BY file_path"):
+            rem = remedies().get(r.get("error_code") or "") or remedies()["quarantined"]
+            out.append({"document_id": None, "file_name": r.get("file_name") or r.get("file_path"), "department_name": None,
+                        "fiscal_year": None, "problem": rem["problem"], "action": rem["action"],
+                        "detail": r.get("reason") or ""})
     return out
 
 

@@ -9,6 +9,7 @@ defect of the prefecture.
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -20,6 +21,16 @@ DEFECT_COLUMNS = ["序号", "年度", "决算/预算", "文件", "表", "页码"
 WIDTHS = [5, 6, 8, 22, 26, 5, 18, 14, 12, 12, 10, 6, 30, 46, 52, 18]
 PICTURE_WIDTH_PX = 360
 SUMMARY_COLUMNS = ["部门", *DEFECT_COLUMNS[1:14]]
+
+
+# Characters an .xlsx (XML 1.0) cannot hold: C0 controls but tab/newline/CR, surrogates, and the
+# noncharacters U+FFFE/U+FFFF (some PDFs' text layers map a dash to U+FFFE). One cell must not
+# stop the workbook of a whole department.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_safe(row: list[Any]) -> list[Any]:
+    return [_XML_ILLEGAL.sub("\ufffd", v) if isinstance(v, str) else v for v in row]
 
 
 def _defect_row(n: int, d: Defect, doc: dict[str, Any]) -> list[Any]:
@@ -91,7 +102,7 @@ def write_department_workbook(path: Path, dept: str, ids: list[str], data: Data,
     pic_col = DEFECT_COLUMNS.index("页面截图") + 1
     for n, d in enumerate(defects, start=1):
         doc = data.documents[d.document_id]
-        ws.append([*_defect_row(n, d, doc), "", ""])
+        ws.append(_xml_safe([*_defect_row(n, d, doc), "", ""]))
         r = ws.max_row
         ws.row_dimensions[r].height = 48
         v = d.first
@@ -106,9 +117,9 @@ def write_department_workbook(path: Path, dept: str, ids: list[str], data: Data,
     for r in data.results:
         if r["document_id"] in set(ids):
             doc = data.documents[r["document_id"]]
-            res.append([doc.get("file_name"), doc.get("fiscal_year"), KIND_ZH.get(doc.get("doc_kind") or "", ""),
-                        titles.get(r["rule_id"], (r["rule_title"],))[0], SEVERITY_ZH.get(r["severity"]),
-                        STATUS_ZH.get(r["status"], r["status"]), r["detail"]])
+            res.append(_xml_safe([doc.get("file_name"), doc.get("fiscal_year"), KIND_ZH.get(doc.get("doc_kind") or "", ""),
+                                  titles.get(r["rule_id"], (r["rule_title"],))[0], SEVERITY_ZH.get(r["severity"]),
+                                  STATUS_ZH.get(r["status"], r["status"]), r["detail"]]))
     _style_sheet(res, [26, 6, 8, 60, 6, 8, 60], (1, 4, 7))
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
@@ -135,13 +146,14 @@ def write_summary_workbook(path: Path, data: Data) -> None:
     lst.append(SUMMARY_COLUMNS)
     for dept, ids in depts.items():
         for n, d in enumerate(data.department_defects(ids), start=1):
-            lst.append([dept, *_defect_row(n, d, data.documents[d.document_id])[1:]])
+            lst.append(_xml_safe([dept, *_defect_row(n, d, data.documents[d.document_id])[1:]]))
     _style_sheet(lst, [24, *WIDTHS[1:14]], (1, 4, 5, 7, 13, 14))
     if data.held_back:
         hb = wb.create_sheet("未纳入检查的文件")
         hb.append(["文件", "部门", "年度", "问题", "怎么办", "详情"])
         for r in data.held_back:
-            hb.append([r.get("file_name"), r.get("department_name"), r.get("fiscal_year"), r["problem"], r["action"], r["detail"]])
+            hb.append(_xml_safe([r.get("file_name"), r.get("department_name"), r.get("fiscal_year"), r["problem"], r["action"],
+                                 r["detail"]]))
         _style_sheet(hb, [30, 24, 6, 30, 50, 50], (1, 4, 5, 6))
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)

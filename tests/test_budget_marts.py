@@ -29,13 +29,7 @@ FISCAL_VARS = ("FISCAL_HOME", "FISCAL_LANDING_DIR", "FISCAL_EXTRACTED_DIR", "FIS
 DEFAULT_DEPTS = ("ndrc", "fin", "arch")
 Q6 = Decimal("0.000001")
 
-stages = pytest.importorskip("dagster_project.defs.stages")
-resources = pytest.importorskip("dagster_project.defs.resources")
-MISSING = [n for n in ("extract", "load", "rules", "publish") if not stages.available(n)]
-if not resources.dbt_project_exists():
-    MISSING.append("dbt project")
-pytestmark = pytest.mark.skipif(bool(MISSING) or not list(SAMPLE.glob("*_ys.pdf")),
-                                reason=f"pipeline or budget sample missing: {MISSING}")
+pytestmark = pytest.mark.skipif(not list(SAMPLE.glob("*_ys.pdf")), reason="budget sample missing")
 
 
 def _departments() -> list[str]:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import types
 from pathlib import Path
 
 import pytest
 
-from dagster_project.defs import assets, stages
+import extract.api
+from dagster_project.defs import assets
 from dagster_project.defs.resources import FiscalResource
 
 FISCAL_VARS = ("FISCAL_HOME", "FISCAL_LANDING_DIR", "FISCAL_EXTRACTED_DIR")
@@ -43,8 +43,8 @@ def extractor(monkeypatch):
                 progress(m)
         return out
 
-    api = types.SimpleNamespace(EXTRACTOR_VERSION="2", extract_many=extract_many)
-    monkeypatch.setattr(stages, "extract_api", lambda: api)
+    monkeypatch.setattr(extract.api, "EXTRACTOR_VERSION", "2")
+    monkeypatch.setattr(extract.api, "extract_many", extract_many)
     return calls
 
 
@@ -101,3 +101,11 @@ def test_a_document_whose_file_left_the_landing_folder(home, extractor):
 def test_quarantine_table_lists_file_code_and_reason():
     table = assets.quarantine_table({"ab" * 32: {"file": "x.pdf", "error_code": "not_a_pdf", "reason": "a|b"}})
     assert "x.pdf" in table and "not_a_pdf" in table and "a\\|b" in table
+
+
+def test_a_partition_is_labelled_by_department_year_kind_and_file():
+    """The sha256 partitions are found by name: each carries this label as metadata."""
+    summary = assets.document_summary({"status": "extracted", "department_name": "青川州财政局", "fiscal_year": 2025,
+                                       "doc_kind": "budget", "file_path": "2025/青川州财政局2025年部门预算.pdf"})
+    assert assets.partition_label(summary) == "青川州财政局2025年预算 · 2025/青川州财政局2025年部门预算.pdf"
+    assert assets.partition_label(assets.document_summary({"file_path": "x.pdf"})) == "x.pdf"

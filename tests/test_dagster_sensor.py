@@ -13,11 +13,12 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from dagster_project.defs import landing
 from dagster_project.defs.assets import SCOPE_TAG
 from dagster_project.defs.partitions import DOCUMENTS_PARTITION
+from dagster_project.defs.partitions import RANGE_END_TAG as ASSET_PARTITION_RANGE_END_TAG
+from dagster_project.defs.partitions import RANGE_START_TAG as ASSET_PARTITION_RANGE_START_TAG
 from dagster_project.defs.resources import FiscalResource
 from dagster_project.defs.schedules import nightly_refresh
 from dagster_project.defs.sensors import landing_sensor
@@ -142,7 +143,7 @@ def test_files_still_being_written_wait_for_the_next_tick(landing_dir, instance,
 
 
 def test_no_new_run_while_one_is_in_progress(landing_dir, instance):
-    from dagster._core.storage.dagster_run import DagsterRun
+    DagsterRun = dg.DagsterRun
 
     instance.add_run(DagsterRun(job_name="fiscal_refresh", run_id="busy", status=dg.DagsterRunStatus.STARTED))
     drop(landing_dir, "a.pdf", PDF_A)

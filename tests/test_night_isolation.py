@@ -23,13 +23,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-pytestmark = pytest.mark.slow  # three dbt builds for the night, one more per pipeline-failure case
-
 from tests import fixtures_records as fx
 from warehouse import isolation
 from warehouse.load import load_extracted
 from warehouse.publish import check_relations, publish
 from warehouse.settings import Settings
+
+pytestmark = pytest.mark.slow  # three dbt builds for the night, one more per pipeline-failure case
 
 REPO = Path(__file__).resolve().parents[1]
 DBT_DIR = REPO / "dbt"
@@ -238,7 +238,9 @@ def test_a_model_that_does_not_build_keeps_the_last_good_copy(night, tmp_path):
     broken = tmp_path / "broken.duckdb"
     shutil.copy(settings.duckdb_path, broken)
     con = duckdb.connect(str(broken))
-    con.execute("ALTER TABLE raw.table_cell DROP COLUMN header_path")  # stg_table_cell cannot build
+    # every row_index becomes text no integer can be cast from: the models reading it cannot build
+    con.execute("ALTER TABLE raw.table_cell ALTER row_index TYPE VARCHAR")
+    con.execute("UPDATE raw.table_cell SET row_index = 'r' || row_index")
     con.close()
     with pytest.raises(isolation.PipelineFailure, match="dbt 构建出错"):
         isolation.build_isolating(dbt_builder(broken, tmp_path), broken)

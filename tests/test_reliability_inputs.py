@@ -81,7 +81,7 @@ def pipeline() -> tuple[dict[str, dict], dict]:
     landing.save_state(s, state)
     keys = list(dict.fromkeys(f.document_id for f in files))
     manifests = assets.extract_documents(FiscalResource(), keys) if keys else {}
-    counts = load_extracted(s, seen_files=assets.seen_files(files))
+    counts = load_extracted(s, seen_files=assets.seen_files(files), refused_files=state["refused"])
     return manifests, counts
 
 
@@ -423,12 +423,17 @@ def test_symlinks_out_of_the_landing_folder_are_refused(home, tmp_path):
     inside = pf.text_pdf(lnd / "inside.pdf", pf.disclosure_lines("青川州内部局"))
     os.symlink(inside, lnd / "link-to-inside.pdf")
 
+    os.symlink(tmp_path / "nowhere.pdf", lnd / "dangling.pdf")
     s = settings()
-    files, _ = landing.scan(s)
+    files, state = landing.scan(s)
     paths = {f.relative_path for f in files}
     assert "link-to-secret.pdf" not in paths
     assert not any(p.startswith("link-to-outside-dir") for p in paths)
     assert {"inside.pdf", "link-to-inside.pdf"} <= paths
+    # every refusal is recorded with its reason (raw.refused_file, `fiscal status`)
+    refused = {r["file_path"]: r["error_code"] for r in state["refused"]}
+    assert refused == {"link-to-secret.pdf": "symlink_outside", "link-to-outside-dir": "symlink_outside",
+                       "dangling.pdf": "broken_link"}
     for p in paths:
         assert ".." not in Path(p).parts
         assert (s.landing_dir / p).resolve().is_relative_to(s.landing_dir.resolve())
@@ -437,6 +442,8 @@ def test_symlinks_out_of_the_landing_folder_are_refused(home, tmp_path):
     reg = registry(s.duckdb_path)
     depts = {r["department_name"] for r in reg.values()}
     assert "青川州外部秘密局" not in depts and "青川州外部目录局" not in depts
+    in_registry = dict(query(s.duckdb_path, "SELECT file_path, error_code FROM raw.refused_file"))
+    assert in_registry == refused
     assert "青川州内部局" in depts
 
     # a path with a `..` component handed straight to extract_many is recorded relative to the

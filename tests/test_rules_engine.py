@@ -49,7 +49,7 @@ def test_catalog_is_consistent():
     assert len(ids) == len(set(ids))
     for r in rules:
         assert r.severity in ("error", "warning")
-        assert r.category in ("within_table", "cross_table", "narrative", "completeness", "residue")
+        assert r.category in ("within_table", "cross_table", "narrative", "completeness", "residue", "extraction")
         assert r.title_zh and r.title_en
 
 

@@ -17,7 +17,7 @@ What is a failure of the pipeline itself, and keeps the last good copy (``Pipeli
 * still failing after ``max_passes`` builds.
 
 How rows are traced to documents (``documents_of``): the test's stored failures
-(``store_failures``, schema ``dbt_test__audit``) carry ``document_id`` (not_null stores whole rows),
+(``store_failures``, schema ``dbt_test__audit``, dbt_project.yml) carry ``document_id`` (not_null stores whole rows),
 or the tested value (``unique_field`` / ``value_field`` / ``from_field``, or the columns of a
 ``unique_combination``) is looked up in the tested model, which carries ``document_id``, or
 ``disclosure_id`` / ``department_id`` resolved to documents through ``int_document``.
@@ -34,7 +34,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from warehouse.load import RAW, _exec, _insert_arrow, connect_writer, ensure_schema, qident, qtable
+from warehouse.load import BOOKKEEPING_DDL, RAW, _ensure_table, _exec, _insert_arrow, connect_writer, qident, qtable
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +66,7 @@ class FailedTest:
     column: str | None
     failures: int
     message: str
-    audit_relation: str | None  # the stored failing rows
-    compiled_sql: str | None
+    audit_relation: str | None  # where dbt stored the failing rows (for the operator's message)
 
 
 @dataclass
@@ -114,7 +113,6 @@ def read_outcome(run_results: Mapping[str, Any], manifest: Mapping[str, Any]) ->
                 failures=int(result.get("failures") or 0),
                 message=(result.get("message") or "").strip(),
                 audit_relation=result.get("relation_name") or node.get("relation_name"),
-                compiled_sql=result.get("compiled_code") or node.get("compiled_code"),
             ))
     return failed, errors
 
@@ -122,48 +120,49 @@ def read_outcome(run_results: Mapping[str, Any], manifest: Mapping[str, Any]) ->
 # ----------------------------------------------------------------------------- tracing rows to documents
 
 
-def _columns(con: duckdb.DuckDBPyConnection, relation_sql: str) -> list[str]:
-    return [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {relation_sql}").fetchall()]
+def _columns(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> list[str]:
+    return [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {qtable(name, schema)}").fetchall()]
 
 
-def _relation_of(manifest: Mapping[str, Any], unique_id: str | None) -> str | None:
+def _model(manifest: Mapping[str, Any], unique_id: str | None) -> tuple[str, str] | None:
+    """(schema, relation name) of a model in the build file, None for seeds and unknown nodes."""
     node = manifest.get("nodes", {}).get(unique_id or "", {})
-    return node.get("relation_name") if node.get("resource_type") == "model" else None
+    return (node["schema"], node.get("alias") or node["name"]) if node.get("resource_type") == "model" else None
 
 
 def documents_of(con: duckdb.DuckDBPyConnection, test: FailedTest, manifest: Mapping[str, Any]) -> dict[str, int] | None:
     """The documents whose rows made ``test`` fail, with how many rows each; None when they cannot be told."""
-    if test.audit_relation:
-        failing = test.audit_relation  # relation names come from dbt's manifest, not from data
-    elif test.compiled_sql:
-        failing = f"({test.compiled_sql})"
-    else:
+    node = manifest.get("nodes", {}).get(test.unique_id, {})
+    if not node.get("config", {}).get("store_failures", True) or not node.get("schema"):
         return None
-    fcols = _columns(con, failing)
+    fs, fn = node["schema"], node.get("alias") or node["name"]  # the stored failing rows
+    fcols = _columns(con, fs, fn)
     if "document_id" in fcols:
-        sql = f"SELECT document_id, count(*) FROM {failing} AS f GROUP BY ALL"
+        rows = con.execute(f"SELECT document_id, count(*) FROM {qtable(fn, fs)} GROUP BY ALL").fetchall()
+        return {d: int(n) for d, n in rows if d is not None} or None
+    model = _model(manifest, test.model_id)
+    if model is None:
+        return None
+    ms, mn = model
+    mcols = set(_columns(con, ms, mn))
+    pairs = [(f, test.column) for f in fcols if f in _VALUE_COLUMNS and test.column in mcols]
+    pairs += [(f, f) for f in fcols if f in mcols and f not in _VALUE_COLUMNS]
+    key = next((k for k in _DOCUMENT_KEYS if k in mcols), None)
+    if not pairs or key is None:
+        return None
+    on = " AND ".join(f"m.{qident(mc)} IS NOT DISTINCT FROM f.{qident(fc)}" for fc, mc in pairs)
+    if key == "document_id":
+        rows = con.execute(f"SELECT m.document_id, count(*) FROM {qtable(mn, ms)} AS m JOIN {qtable(fn, fs)} AS f "
+                           f"ON {on} GROUP BY ALL").fetchall()
     else:
-        model = _relation_of(manifest, test.model_id)
-        if model is None:
+        int_document = _model(manifest, "model.fiscal_warehouse.int_document")
+        if int_document is None:
             return None
-        mcols = set(_columns(con, model))
-        pairs = [(f, test.column) for f in fcols if f in _VALUE_COLUMNS and test.column in mcols]
-        pairs += [(f, f) for f in fcols if f in mcols and f not in _VALUE_COLUMNS]
-        key = next((k for k in _DOCUMENT_KEYS if k in mcols), None)
-        if not pairs or key is None:
-            return None
-        on = " AND ".join(f"m.{qident(mc)} IS NOT DISTINCT FROM f.{qident(fc)}" for fc, mc in pairs)
-        matched = f"SELECT m.{qident(key)} AS k, count(*) AS n FROM {model} AS m JOIN {failing} AS f ON {on} GROUP BY ALL"
-        if key == "document_id":
-            sql = matched
-        else:
-            int_document = _relation_of(manifest, "model.fiscal_warehouse.int_document")
-            if int_document is None:
-                return None
-            sql = (f"SELECT d.document_id, sum(x.n) FROM {int_document} AS d "
-                   f"JOIN ({matched}) AS x ON d.{qident(key)} = x.k GROUP BY ALL")
-    docs = {d: int(n) for d, n in con.execute(sql).fetchall() if d is not None}
-    return docs or None
+        rows = con.execute(
+            f"SELECT d.document_id, count(*) FROM {qtable(mn, ms)} AS m JOIN {qtable(fn, fs)} AS f ON {on} "
+            f"JOIN {qtable(int_document[1], int_document[0])} AS d ON d.{qident(key)} = m.{qident(key)} GROUP BY ALL"
+        ).fetchall()
+    return {d: int(n) for d, n in rows if d is not None} or None
 
 
 def hold_message(test: FailedTest, rows: int | None) -> str:
@@ -181,7 +180,11 @@ def hold_message(test: FailedTest, rows: int | None) -> str:
 def clear_holds(duckdb_path: Path) -> None:
     con = connect_writer(duckdb_path)
     try:
-        ensure_schema(con)
+        # only the hold table (a warehouse loaded before it existed); the rest is the loader's
+        _exec(con, f"CREATE SCHEMA IF NOT EXISTS {qident(RAW)}")
+        existing = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
+                                              "WHERE table_schema = ? AND table_name = ?", [RAW, HOLD_TABLE]).fetchall()}
+        _ensure_table(con, HOLD_TABLE, BOOKKEEPING_DDL[HOLD_TABLE], existing)
         _exec(con, f"DELETE FROM {qtable(HOLD_TABLE)}")
     finally:
         con.close()
@@ -294,3 +297,65 @@ def _failure(outcome: BuildOutcome, message: str) -> PipelineFailure:
     exc = PipelineFailure(message)
     exc.outcome = outcome  # type: ignore[attr-defined]
     return exc
+
+
+# ----------------------------------------------------------------------------- the table in docs/reliability.md
+
+# Staging models that leave held-back documents' rows out (dbt/macros/not_held_back.sql), and the
+# intermediate model every fact reads current documents from.
+HELD_BACK_FILTERS = ("stg_table_cell", "stg_extracted_table", "stg_narrative_figure", "stg_performance_project",
+                     "stg_performance_indicator", "stg_page_text", "int_current_document")
+
+
+def _filtered_models(manifest: Mapping[str, Any]) -> set[str]:
+    """Models whose rows leave with a held-back document (they read a filtering model)."""
+    nodes = manifest.get("nodes", {})
+    models = {uid: n for uid, n in nodes.items() if n.get("resource_type") == "model"}
+    out = {uid for uid, n in models.items() if n["name"] in HELD_BACK_FILTERS}
+    changed = True
+    while changed:
+        changed = False
+        for uid, n in models.items():
+            if uid not in out and any(d in out for d in n.get("depends_on", {}).get("nodes", [])):
+                out.add(uid)
+                changed = True
+    return out
+
+
+def night_consequences(manifest: Mapping[str, Any]) -> list[dict[str, str]]:
+    """Every dbt data test: its model, severity and what a failure does to the night."""
+    nodes = manifest.get("nodes", {})
+    filtered = _filtered_models(manifest)
+    rows = []
+    for uid, node in sorted(nodes.items(), key=lambda kv: kv[1].get("name", "")):
+        if node.get("resource_type") != "test":
+            continue
+        severity = str(node.get("config", {}).get("severity", "ERROR")).lower()
+        target = nodes.get(node.get("attached_node") or "", {})
+        columns = set(target.get("columns", {}))
+        if severity == "warn":
+            effect = "warn: the night goes on; a WARN check in Dagster, rows in dbt_test__audit"
+        elif target.get("resource_type") == "model" and columns & set(_DOCUMENT_KEYS) and (
+                target.get("unique_id") in filtered  # the rows leave with the document
+                or "held_back" in str(node.get("config", {}).get("where") or "")):  # held-back rows not tested
+            effect = "holds back the documents of the failing rows; the rest is built and published"
+        else:
+            why = "a seed" if target.get("resource_type") == "seed" else "rows that stay when a document is held back"
+            effect = f"pipeline: keeps the last good copy ({why})"
+        rows.append({"test": node.get("name", uid), "model": target.get("name", ""), "severity": severity,
+                     "effect": effect})
+    return rows
+
+
+def markdown_table(manifest: Mapping[str, Any]) -> str:
+    lines = ["| dbt data test | on | severity | when it fails |", "|---|---|---|---|"]
+    for r in night_consequences(manifest):
+        lines.append(f"| `{r['test']}` | {r['model']} | {r['severity']} | {r['effect']} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # python -m warehouse.isolation dbt/target/manifest.json
+    import json
+    import sys
+
+    print(markdown_table(json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))))

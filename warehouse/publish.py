@@ -28,7 +28,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.load import connect_writer
+from warehouse.load import connect_writer, qtable
 from warehouse.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -104,9 +104,8 @@ def check_relations(path: Path) -> list[str]:
             "WHERE NOT internal AND database_name = current_database()"
         ).fetchall()
         for schema, name in rels:
-            ident = '"' + schema.replace('"', '""') + '"."' + name.replace('"', '""') + '"'
             try:
-                con.execute(f"SELECT * FROM {ident} LIMIT 0").fetchall()
+                con.execute(f"SELECT * FROM {qtable(name, schema)} LIMIT 0").fetchall()
             except duckdb.Error as exc:
                 failed.append(f"{schema}.{name}: {str(exc).splitlines()[0]}")
     finally:

@@ -23,7 +23,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-
 _REPO_ROOT = Path(__file__).resolve().parent.parent
 
 

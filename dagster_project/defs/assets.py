@@ -449,11 +449,11 @@ def fiscal_dbt_models() -> dg.AssetsDefinition:
                 invocation = dbt.cli(["build"], context=context, raise_on_error=False)
             # A pass's events are kept until we know it is the last one: a model is reported once.
             events[:] = dbt_events(invocation, log_path if fiscal.progress_bars else None)
-            return isolation.BuildOutcome(
-                success=invocation.is_successful(),
-                run_results=invocation.get_artifact("run_results.json"),
-                manifest=invocation.get_artifact("manifest.json"),
-            )
+            try:
+                artifacts = invocation.get_artifact("run_results.json"), invocation.get_artifact("manifest.json")
+            except FileNotFoundError:  # dbt stopped before running anything (a project that does not parse)
+                artifacts = {}, {}
+            return isolation.BuildOutcome(invocation.is_successful(), *artifacts)
 
         def on_hold(new: dict) -> None:
             for doc, tests in new.items():
@@ -525,11 +525,15 @@ def build_reports_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
     return quality_reports
 
 
-def build_publish_asset() -> dg.AssetsDefinition:
+def build_publish_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
+    """The analysts' copy waits for every dbt model (and so for the data tests, which hold back
+    documents or fail the step), not for the reports: a report that cannot be written does not
+    keep tonight's warehouse from the analysts."""
+
     @dg.asset(
         name="published_warehouse",
         group_name="publish",
-        deps=["quality_reports"],
+        deps=[dq_rules, *upstream],
         kinds={"duckdb"},
         op_tags=DUCKDB_TAG,
         description="Atomic read-only copy of the warehouse that analysts open (warehouse.publish.publish).",

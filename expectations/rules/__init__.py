@@ -10,7 +10,7 @@ Layout (modelled on pudl's ``transform/classes.py`` + per-dataset modules):
 * :mod:`.store`          :func:`run_all` → ``raw.dq_result`` / ``raw.dq_finding``, the CLI
 * one module per kind of check: :mod:`.two_sided`, :mod:`.coded`, :mod:`.performance`,
   :mod:`.cross_table`, :mod:`.narrative`, :mod:`.completeness` (completeness and residue),
-  :mod:`.budget`, :mod:`.cross_document`.
+  :mod:`.budget`, :mod:`.cross_document`, :mod:`.extraction` (what extraction could not read).
 
 Entry point: :func:`run_all` (``python -m expectations.rules [DUCKDB_PATH]``; ``--list`` prints
 the catalog).
@@ -24,6 +24,7 @@ from . import (  # noqa: F401
     completeness,
     cross_document,
     cross_table,
+    extraction,
     narrative,
     performance,
     two_sided,

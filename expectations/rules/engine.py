@@ -296,7 +296,7 @@ def check(name: str) -> Callable[[CheckFn], CheckFn]:
 # ---------------------------------------------------------------------------
 # evaluation
 # ---------------------------------------------------------------------------
-TABLE_CATEGORIES = ("within_table", "cross_table", "completeness")
+TABLE_CATEGORIES = ("within_table", "cross_table", "completeness", "extraction")
 
 
 def evaluate_document(doc: Doc, rules: Iterable[RuleSpec] | None = None) -> list[Outcome]:

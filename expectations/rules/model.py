@@ -113,8 +113,8 @@ class Doc:
 
     def is_empty(self, name: str) -> bool:
         t = self.tables.get(name)
-        if t is None:
-            return False
+        if t is None or t.get("extraction_problem"):
+            return False  # an unread table is not a table printed empty
         if t.get("is_empty"):
             return True
         return not any(c.get("amount") not in (None, ZERO) for c in self.cells.get(name, ()))

@@ -30,6 +30,9 @@ def need_table(out: Outcome, doc: Doc, table: str, *, empty_ok: bool = False) ->
         else:
             out.insufficient(f"{table_no(table)} {table} not extracted")
         return False
+    if doc.tables[table].get("extraction_problem"):
+        out.insufficient(f"{table_no(table)} {table} could not be read (E_TABLE_UNREAD)")
+        return False
     if not empty_ok and doc.is_empty(table):
         out.na(f"{table_no(table)} {table} printed empty")
         return False

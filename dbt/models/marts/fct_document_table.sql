@@ -27,6 +27,8 @@ select
     t.recognition_score,
     t.is_ambiguous,
     t.normalised_title,
-    t.recognition_candidates
+    t.recognition_candidates,
+    t.ruled,
+    t.extraction_problem
 from {{ ref('stg_extracted_table') }} as t
 join {{ ref('int_document') }} as d using (document_id)

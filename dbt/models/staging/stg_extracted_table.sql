@@ -17,6 +17,8 @@ select
     recognition_score,
     coalesce(is_ambiguous, false)      as is_ambiguous,
     normalised_title,
-    recognition_candidates
+    recognition_candidates,
+    coalesce(ruled, true)              as ruled,
+    extraction_problem
 from {{ source('raw', 'extracted_table') }}
 where {{ not_held_back() }}

@@ -1,0 +1,84 @@
+"""Cell values re-assembled from their printed lines, and tables that print amounts but
+yield none (an extraction failure recorded for the operator, never ``is_empty``)."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from extract.catalog import load_catalog
+from extract.grid import Cell, Grid
+from extract.tables import TableInstance, read_table
+
+
+def _grid(rows: list[list[str]], *, page: int = 3, widths: float = 60.0, height: float = 14.0) -> Grid:
+    """A ruled grid of one-slot cells; a cell's text may hold several printed lines (``\\n``)."""
+    n_cols = len(rows[0])
+    xs = [40 + k * widths for k in range(n_cols + 1)]
+    ys = [100 + r * height for r in range(len(rows) + 1)]
+    cells = []
+    for r, row in enumerate(rows):
+        for k, text in enumerate(row):
+            lines = text.split("\n") if text else []
+            cells.append(Cell(r, k, 1, 1, "".join(lines), (xs[k], ys[r], xs[k + 1], ys[r + 1]), lines))
+    return Grid(page, (xs[0], ys[0], xs[-1], ys[-1]), xs, ys, cells)
+
+
+def _instance(table_id: str, grid: Grid) -> TableInstance:
+    t = load_catalog().by_id(table_id)
+    return TableInstance(seq=1, template=t, printed_title=t.titles[0], printed_number=None, unit="万元",
+                         dept_line=None, grids=[grid])
+
+
+HEADER_01 = ["项目", "行次", "决算数", "项目", "行次", "决算数"]
+
+
+def test_a_number_wrapped_inside_its_cell_is_one_value():
+    grid = _grid([HEADER_01,
+                  ["一、财政拨款收入", "1", "548.3\n3", "一、一般公共服务支出", "32", "5257.2\n8"],
+                  ["本年收入合计", "2", "548.33", "本年支出合计", "33", "5,257.\n28"]])
+    inst = _instance("income_expenditure_summary", grid)
+    read_table(inst)
+    got = {(c["side"], c["row_number"]): c["amount"] for c in inst.cells}
+    assert got == {("income", 1): Decimal("548.33"), ("expenditure", 32): Decimal("5257.28"),
+                   ("income", 2): Decimal("548.33"), ("expenditure", 33): Decimal("5257.28")}
+    assert not inst.is_empty and inst.problem is None
+
+
+def test_a_table_that_prints_amounts_but_yields_none_is_an_extraction_failure():
+    # no ruling line between the body rows: every amount column is one cell holding all the
+    # amounts of the column, which is not one amount
+    grid = _grid([HEADER_01,
+                  ["一、财政拨款收入\n本年收入合计", "1\n2", "548.33\n548.33", "一、一般公共服务支出\n本年支出合计",
+                   "32\n33", "548.33\n548.33"]], page=7)
+    inst = _instance("income_expenditure_summary", grid)
+    read_table(inst)
+    assert not [c for c in inst.cells if c["amount"] is not None]
+    assert not inst.is_empty, "a table whose cells print amounts is not a table printed empty"
+    assert inst.problem and inst.problem.startswith("第7页") and "548.33" in inst.problem
+    texts = [c for c in inst.cells if c["measure"] and c["value_kind"] == "text"]
+    assert texts and all(c["value_text"] == "548.33548.33" for c in texts)  # kept as text, never blank
+
+
+def test_a_table_printed_empty_is_still_empty():
+    grid = _grid([["科目编码", "科目名称", "年初结转和结余", "本年收入", "本年支出", "年末结转和结余"],
+                  ["合计", "", "-", "-", "", "-"]])
+    inst = _instance("government_fund", grid)
+    read_table(inst)
+    assert inst.is_empty and inst.problem is None
+
+
+def test_an_unread_table_is_reported_for_the_operator_and_its_rules_lack_data(tmp_path):
+    from expectations.testing import clean_truth, find_table
+    from tests.test_rules_engine import one
+
+    truth = clean_truth()
+    t01 = find_table(truth, "income_expenditure_summary")
+    t01["cells"] = []
+    t01["extraction_problem"] = "第4页 收入支出决算总表：表内印有30个金额（如“548.33”），但未能读出任何金额"
+    t01["first_page"] = 4
+    res = one(tmp_path, truth)
+    status, _, findings = res["E_TABLE_UNREAD"]
+    assert status == "fail" and findings[0]["page"] == 4 and findings[0]["category"] == "extraction"
+    assert findings[0]["table_name"] == "income_expenditure_summary"
+    # the identities of 01 are not judged on a table that was not read, nor called "printed empty"
+    assert res["T01_INCOME_TOTAL"][0] == "insufficient_data"
+    assert res["E_CELL_UNPARSED"][0] == "pass"
