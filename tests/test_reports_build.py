@@ -93,16 +93,22 @@ def test_held_back_files_are_listed_with_what_to_do(tmp_path):
             ('q1', 'scan.pdf', '丙局', 2023, 'quarantined', 'image_only', false, 'image_only: no text layer'),
             ('s1', 'old.pdf', '甲局', 2023, 'superseded', NULL, false, 'superseded by good.pdf'))
             AS t(document_id, file_name, department_name, fiscal_year, status, error_code, is_template, reason)""")
+        con.execute("""CREATE TABLE raw.document_hold AS SELECT 'q1' AS document_id, 'unique_x' AS test_name,
+                       '测试 unique_x 未通过' AS message""")
+        con.execute("""CREATE TABLE raw.refused_file AS SELECT 'sub/link.pdf' AS file_path, 'link.pdf' AS file_name,
+                       'broken_link' AS error_code, '链接已失效' AS reason""")
     finally:
         con.close()
     result = build_reports(settings)
-    assert result["held_back"] == 2
+    assert result["held_back"] == 4
     html = (settings.reports_dir / "quality_report.html").read_text(encoding="utf-8")
     section = html.split("<h2 id='held-back'>", 1)[1].split("<h2>", 1)[0]
     assert "scan.pdf" in section and "扫描件" in section and "OCR" in section
     assert "old.pdf" in section and "已被同一部门" in section
+    assert "暂缓入库" in section and "测试 unique_x 未通过" in section and "link.pdf" in section
     summary = openpyxl.load_workbook(settings.reports_dir / "excel" / "全州汇总.xlsx")
-    assert [r[0] for r in summary["未纳入检查的文件"].iter_rows(min_row=2, values_only=True)] == ["scan.pdf", "old.pdf"]
+    assert [r[0] for r in summary["未纳入检查的文件"].iter_rows(min_row=2, values_only=True)] == [
+        "scan.pdf", "old.pdf", "scan.pdf", "link.pdf"]
 
 
 @pytest.mark.slow
