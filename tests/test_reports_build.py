@@ -1,13 +1,17 @@
 """The HTML quality report and the Excel workbooks, built from a fixture warehouse."""
 from __future__ import annotations
 
-from decimal import Decimal
+import re
+import sys
+from pathlib import Path
 from types import SimpleNamespace
 
 import duckdb
 import openpyxl
 import pypdfium2 as pdfium
+import pytest
 
+import sysdeps
 from expectations.rules import run_all
 from expectations.testing import build_db, clean_truth, find_table, set_cell
 from reports.build import FINDING_COLUMNS, build_reports
@@ -34,38 +38,42 @@ def test_build_reports_html_and_excel(tmp_path):
     result = build_reports(settings)
     assert result["documents"] == 2 and result["department_workbooks"] == 2
     con = duckdb.connect(str(settings.duckdb_path), read_only=True)
-    n_findings = con.execute("SELECT count(*) FROM raw.dq_finding").fetchone()[0]
+    n_findings = con.execute("SELECT count(*) FROM raw.dq_finding WHERE severity = 'error'").fetchone()[0]
     con.close()
-    assert result["findings"] == n_findings > 0
-    # one wrong cell (05 合计 基本支出) seen by T05 合计 = Σ类 and basic = personnel + public: one finding, one picture
-    assert result["pictures"] == 1
+    # one wrong cell fails two identities (basic = personnel + public, 合计 = Σ类): one defect, one picture
+    assert n_findings >= 1 and result["defects_error"] == 1 and result["pictures"] == 1
 
     html = (settings.reports_dir / "quality_report.html").read_text(encoding="utf-8")
-    assert "甲局" in html and "乙局" in html
-    assert "T05_BASIC_EQ_PERSONNEL_PLUS_PUBLIC" in html and "<svg" in html
-    assert "data:image/png;base64," in html
+    assert "<title>2023年度部门决算公开 质量检查报告</title>" in html
+    assert "甲局" in html and "乙局" in html and "<svg" in html
+    assert "T05_BASIC_EQ_PERSONNEL_PLUS_PUBLIC" not in html.split("<details>")[0]  # Chinese rule names, not ids
+    assert "请将公开05表" in html and "由 70.72 改为 70.00" in html
+    assert html.count("data:image/png;base64,") == 1 and "条勾稽关系未通过" in html
     assert "<script" not in html  # self-contained, no JavaScript
+    assert len(set(re.findall(r"id='(dept-[0-9]+)'", html))) == 2  # one anchor per department
 
     wb = openpyxl.load_workbook(settings.reports_dir / "excel" / "乙局.xlsx")
     ws = wb["问题清单"]
     assert [c.value for c in ws[1]] == FINDING_COLUMNS
     rows = list(ws.iter_rows(min_row=2, values_only=True))
-    assert len(rows) == n_findings  # every finding belongs to 乙局
-    row = next(r for r in rows if "T05_TOTAL_EQ_SUM_CLASSES" in r[8])  # the one finding of the wrong cell
-    assert row[0] == "bad.pdf" and row[1] == 1
-    assert "公开05表" in row[2] and row[3] == "合计" and row[4] == "基本支出"
-    assert (Decimal(str(row[5])), Decimal(str(row[6])), Decimal(str(row[7]))) == (Decimal("70"), Decimal("70.72"), Decimal("0.72"))
-    assert ws.freeze_panes == "A2" and ws.auto_filter.ref.startswith("A1:J")
-    assert ws.cell(row=2, column=6).number_format == "#,##0.00"
-    assert "检查结果" in wb.sheetnames
+    assert len(rows) == 1
+    row = dict(zip(FINDING_COLUMNS, rows[0]))
+    assert row["年度"] == 2023 and row["决算/预算"].startswith("决算") and row["文件"] == "bad.pdf" and row["页码"] == 1
+    assert "公开05表" in row["表"] and row["行"] == "合计" and row["项目"] == "基本支出"
+    assert (row["填报数"], row["应为"], row["差额"]) == ("70.72", "70.00", "0.72")
+    assert "改为 70.00" in row["需要怎么改"] and row["整改情况"] in (None, "")
+    assert len(ws._images) == 1  # the page picture
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.print_title_rows == "$1:$1"
+    assert ws.freeze_panes == "A2" and "检查结果" in wb.sheetnames
 
     good = openpyxl.load_workbook(settings.reports_dir / "excel" / "甲局.xlsx")["问题清单"]
     assert good.max_row == 1  # header only: the clean document has no findings
 
     summary = openpyxl.load_workbook(settings.reports_dir / "excel" / "全州汇总.xlsx")
     depts = {r[0]: r for r in summary["部门汇总"].iter_rows(min_row=2, values_only=True)}
-    assert depts["甲局"][2] == 0 and depts["乙局"][2] >= 1
-    assert summary["问题清单"].max_row == n_findings + 1
+    assert depts["甲局"][2] == 0 and depts["乙局"][2] == 1
+    assert summary["问题清单"].max_row == 2
 
 
 def test_build_reports_on_empty_warehouse(tmp_path):
@@ -75,3 +83,46 @@ def test_build_reports_on_empty_warehouse(tmp_path):
     result = build_reports(settings)
     assert result["documents"] == 0
     assert (tmp_path / "reports" / "quality_report.html").exists()
+
+
+def test_held_back_files_are_listed_with_what_to_do(tmp_path):
+    settings = _fixture(tmp_path)
+    con = duckdb.connect(str(settings.duckdb_path))
+    try:
+        con.execute("""CREATE TABLE raw.document_registry AS SELECT * FROM (VALUES
+            ('q1', 'scan.pdf', '丙局', 2023, 'quarantined', 'image_only', false, 'image_only: no text layer'),
+            ('s1', 'old.pdf', '甲局', 2023, 'superseded', NULL, false, 'superseded by good.pdf'))
+            AS t(document_id, file_name, department_name, fiscal_year, status, error_code, is_template, reason)""")
+        con.execute("""CREATE TABLE raw.document_hold AS SELECT 'q1' AS document_id, 'unique_x' AS test_name,
+                       '测试 unique_x 未通过' AS message""")
+        con.execute("""CREATE TABLE raw.refused_file AS SELECT 'sub/link.pdf' AS file_path, 'link.pdf' AS file_name,
+                       'broken_link' AS error_code, '链接已失效' AS reason""")
+    finally:
+        con.close()
+    result = build_reports(settings)
+    assert result["held_back"] == 4
+    html = (settings.reports_dir / "quality_report.html").read_text(encoding="utf-8")
+    section = html.split("<h2 id='held-back'>", 1)[1].split("<h2>", 1)[0]
+    assert "scan.pdf" in section and "扫描件" in section and "OCR" in section
+    assert "old.pdf" in section and "已被同一部门" in section
+    assert "暂缓入库" in section and "测试 unique_x 未通过" in section and "link.pdf" in section
+    summary = openpyxl.load_workbook(settings.reports_dir / "excel" / "全州汇总.xlsx")
+    assert [r[0] for r in summary["未纳入检查的文件"].iter_rows(min_row=2, values_only=True)] == [
+        "scan.pdf", "old.pdf", "scan.pdf", "link.pdf"]
+
+
+@pytest.mark.slow
+def test_screenshot_script_in_headless_chromium(tmp_path):
+    sysdeps.pytest_require("chromium")
+    sysdeps.pytest_require("fonts-wqy-microhei")
+    settings = _fixture(tmp_path)
+    build_reports(settings)
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    import screenshots
+
+    assert screenshots.main(["--reports-dir", str(settings.reports_dir), "--out", str(tmp_path / "shots")]) == 0
+    names = {p.name for p in (tmp_path / "shots").glob("*.png")}
+    assert {"report-1280.png", "report-1920.png", "department-1280.png", "excel-乙局.png"} <= names
+    from PIL import Image
+
+    assert Image.open(tmp_path / "shots" / "report-1920.png").size == (1920, 1600)
