@@ -381,6 +381,16 @@ def cmd_status(args) -> int:
         print(f"{db} has no raw.document_registry", file=sys.stderr)
         return 1
     cols, rows = status_rows(db, status=args.status, department=args.department, year=args.year, file=args.file)
+    # the level as a bureau says it — 汇总 (a department with its units), 本级, 单位 — and a 本级 /
+    # unit document's 主管部门
+    levels = {"consolidated": "汇总", "own": "本级", "unit": "单位", "unknown": "未知"}
+    parents = {}
+    if "parent_department" in _query(db, "select * from raw.document_registry limit 0")[0]:
+        parents = dict(_query(db, "select document_id, parent_department from raw.document_registry")[1])
+    if "scope" in cols and "document_id" in cols:
+        i, d = cols.index("scope"), cols.index("document_id")
+        rows = [tuple(r[:i]) + (levels.get(r[i], r[i]), parents.get(r[d])) + tuple(r[i + 1:]) for r in rows]
+        cols = cols[:i] + ["level", "parent"] + cols[i + 1:]
     # the partition key in full when looking for documents (paste it into the Dagster UI), else 12 characters
     full_key = bool(args.department or args.file)
     keep = [i for i, c in enumerate(cols) if c != "department_name"]

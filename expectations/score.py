@@ -1,6 +1,7 @@
 """Score the rules against a labelled corpus: recall per defect kind, precision on clean documents.
 
     python -m expectations.score --truth-dir corpus/sample/synthetic [--duckdb PATH] [--no-run]
+    python -m expectations.score --labels [--duckdb PATH] [--no-run]
 
 Without ``--duckdb`` the truth files themselves are loaded as records
 (:mod:`expectations.truth_records`, a perfect extraction) into a temporary DuckDB file and
@@ -12,6 +13,10 @@ already there): this scores extraction and rules together.
             (``defect_rules.yaml``) has a finding on the defect's document, on the defect's
             table or on no particular table (narrative/residue findings).
 * precision a document without injected defects must have no ``error`` finding.
+
+``--labels`` scores the error findings of a DuckDB file (default: the pipeline's) against the
+hand labels of real documents (:mod:`expectations.labels`): precision per rule and overall,
+the findings without a label, and any labelled FALSE finding that came back (exit status 1).
 """
 from __future__ import annotations
 
@@ -26,7 +31,11 @@ from typing import Any
 import yaml
 
 from expectations.rules import rule_by_id, run_all
-from expectations.truth_records import document_id_for, load_truth_into_duckdb, truth_files
+from expectations.truth_records import (
+    document_id_for,
+    load_truth_into_duckdb,
+    truth_files,
+)
 
 HERE = Path(__file__).resolve().parent
 
@@ -125,11 +134,30 @@ def score(truth_dir: str | Path, duckdb_path: str | Path | None = None, *, run: 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m expectations.score", description=__doc__.splitlines()[0])
-    ap.add_argument("--truth-dir", required=True)
+    ap.add_argument("--truth-dir")
+    ap.add_argument("--labels", action="store_true", help="precision of the error findings by the hand labels")
     ap.add_argument("--duckdb", help="score this pipeline DuckDB instead of the truth records")
     ap.add_argument("--no-run", action="store_true", help="with --duckdb: read the dq tables already there")
     ap.add_argument("--json", action="store_true", help="print the full result as JSON")
     args = ap.parse_args(argv)
+    if args.labels:
+        from expectations.labels import error_findings, label_report, print_report
+
+        path = args.duckdb
+        if path is None:
+            from warehouse.settings import Settings
+
+            path = Settings.from_env().duckdb_path
+        if not args.no_run:
+            run_all(path)
+        rep = label_report(error_findings(path))
+        if args.json:
+            print(json.dumps({k: v for k, v in rep.items() if k not in ("unlabelled", "false_came_back")}, indent=1))
+        else:
+            print_report(rep)
+        return 1 if rep["false_came_back"] else 0
+    if not args.truth_dir:
+        ap.error("--truth-dir or --labels is required")
     res = score(args.truth_dir, args.duckdb, run=not args.no_run)
     if args.json:
         print(json.dumps(res, ensure_ascii=False, indent=1, default=str))

@@ -17,9 +17,10 @@ from __future__ import annotations
 import hashlib
 import json
 import unicodedata
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 TRUTH_SUFFIX = ".truth.json"
 CLASSIFICATION = {

@@ -16,27 +16,28 @@ import time
 import traceback
 from datetime import datetime, timezone
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Callable, Iterable
 
 import pdfplumber
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from . import errors
+from . import errors, ocr
 from .catalog import load_catalog, strip_ordinal
 from .grid import find_grids, grids_from_tables, page_lines
-from .identify import identify
+from .identify import complete_identity, identify, identity_fields
 from .narrative import extract_figures, locate_figures
-from .pdf import MAX_PAGES_DEFAULT, check_bytes, check_text_layer, cheap_pass, sha256_file
+from .pdf import MAX_PAGES_DEFAULT, cheap_pass, check_bytes, check_text_layer, sha256_file
 from .perf_target import read_performance_targets
 from .performance import read_performance
 from .recognize import is_title_like
-from .toc import listed_tables
 from .records import SCHEMAS
 from .tables import PageData, locate_tables, read_table
 from .text import compact
+from .toc import listed_tables
 
-EXTRACTOR_VERSION = "1.0.0"
+EXTRACTOR_VERSION = "1.1.0"  # 1.1: identity with evidence, scope own/unit, parent_department
 PERFORMANCE_TARGET_TABLES = ("budget_performance_target", "budget_performance_department")
 MANIFEST = "manifest.json"
 
@@ -48,6 +49,26 @@ def identify_file(path: Path) -> dict:
 
 
 _AMOUNTS = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})*\.\d{2}(?![\d])")
+
+
+def identify_document(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT):
+    """The identity :func:`read_document` gives a file, from its text layer only (seconds, not
+    minutes: no table is read).  Raises the same :class:`extract.errors.ExtractionError` for an
+    unusable file or one that is not a disclosure; used to measure identification
+    (``python -m extract.identity_eval``)."""
+    path = Path(path)
+    catalog = load_catalog()
+    cp = cheap_pass(path, max_pages=max_pages, truncated_hint=check_bytes(path))
+    check_text_layer(cp, path.name)
+    table_pages = [p for p in cp.pages if _is_table_page(p, catalog)]
+    ident = identify([p.text for p in cp.pages], [], path.name, has_tables=bool(table_pages))
+    # the titles the table reader would map stand in for its table instances
+    titled = [SimpleNamespace(template=t, printed_title=ln) for p in table_pages for ln in p.text.splitlines()
+              if (t := catalog.match_title(ln)) is not None]
+    complete_identity(ident, titled, path.name, cp.text)
+    if ident.doc_kind is None:
+        raise errors.NotADisclosure(f"{path.name}: no 决算/预算 wording and no known disclosure table")
+    return ident
 
 
 def _is_table_page(info, catalog) -> bool:
@@ -104,6 +125,7 @@ def read_pages(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT):
     engine = page_engine()
     cp = cheap_pass(path, max_pages=max_pages, truncated_hint=maybe_truncated,
                     wants_geometry=(lambda info: _is_table_page(info, catalog)) if engine == "pdfium" else None)
+    cp.ocr_pages, cp.ocr_skipped = ocr.apply(path, cp)  # scanned pages get OCR characters and rules
     check_text_layer(cp, path.name)
 
     table_pages = [p for p in cp.pages if _is_table_page(p, catalog)]
@@ -134,10 +156,9 @@ def read_document(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT, read=None) 
 
     find_unruled(pages, catalog)
 
-    dept_prefixes = ("部门:", "单位名称:", "编制单位:", "部门名称:", "预算单位:")
-    dept_lines = [ln.text for p in pages for ln in p.lines if compact(ln.text).startswith(dept_prefixes)]
-    # pdfplumber lines split at wide gaps (部门:    XX厅); pdfium keeps the printed line
-    dept_lines += [ln for p in cp.pages for ln in p.text.splitlines() if compact(ln).startswith(dept_prefixes)]
+    # the table engine's lines of table pages: a 部门：XX line the text layer may split or join
+    # (identify reads the text layer's own lines itself)
+    dept_lines = [(p.number, ln.text) for p in pages for ln in p.lines if ":" in compact(ln.text)]
     has_tables = any(p.grids for p in pages)
     ident = identify([p.text for p in cp.pages], dept_lines, path.name, has_tables=has_tables)
     if ident.doc_kind is None and not has_tables:
@@ -158,12 +179,14 @@ def read_document(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT, read=None) 
                 targets.extend(read_performance_targets(inst))
     if ident.doc_kind is None and not any(i.template for i in instances):
         raise errors.NotADisclosure(f"{path.name}: no 决算/预算 wording and no known disclosure table")
+    ocr.annotate_cells(instances, cp.ocr_pages)
 
     listed = listed_tables(cp.pages, instances, doc_kind=ident.doc_kind, department=ident.department_name)
     figures = extract_figures(cp.pages, ident.fiscal_year, {p.number for p in pages if p.grids})
     resolve_subjects(figures, instances)
     locate_figures(path, figures)
-    return {
+    result = {
+        "path": path,
         "identity": ident,
         "cheap": cp,
         "instances": instances,
@@ -172,7 +195,13 @@ def read_document(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT, read=None) 
         "figures": figures,
         "listed": listed,
         "targets": targets,
+        "ocr": {"pages": cp.ocr_pages, "skipped": cp.ocr_skipped},
     }
+    if cp.ocr_pages:
+        from .ocr_review import review
+
+        review(result)  # the tables' identities confirm or contradict OCR values
+    return result
 
 
 def find_unruled(pages: list[PageData], catalog) -> None:
@@ -204,32 +233,6 @@ def inherit_units(instances) -> None:
             inst.unit_inherited = True
 
 
-def complete_identity(ident, instances, file_name: str, text: str) -> None:
-    """Tables-only files print no "20xx年度部门预算" phrase: kind from the table titles,
-    year from the text, and only as a last resort from the file name (recorded)."""
-    import re
-    from collections import Counter
-
-    if ident.doc_kind is None:
-        kinds = Counter(i.template.kind for i in instances if i.template is not None)
-        titles = " ".join(i.printed_title or "" for i in instances)
-        if kinds:
-            ident.doc_kind = kinds.most_common(1)[0][0]
-        elif "预算表" in titles or "预算总表" in titles:
-            ident.doc_kind = "budget"
-        elif "决算表" in titles or "决算总表" in titles:
-            ident.doc_kind = "final"
-    if ident.fiscal_year is None:
-        years = Counter(int(y) for y in re.findall(r"(20\d{2})\s*年", text))
-        from_name = [int(y) for y in re.findall(r"(20\d{2})", file_name)]
-        if years:
-            ident.fiscal_year = years.most_common(1)[0][0]
-        elif from_name:
-            ident.fiscal_year = from_name[0]
-            ident.name_conflicts.append({"field": "fiscal_year", "file_name": from_name[0], "content": None,
-                                         "note": "no year printed in the document; taken from the file name"})
-
-
 def resolve_subjects(figures: list[dict], instances) -> None:
     """Give narrative figures about a 类/款/项 the code the tables print for that name path."""
     by_path: dict[str, str] = {}
@@ -258,18 +261,6 @@ def resolve_subjects(figures: list[dict], instances) -> None:
                     break
 
 
-def _identity_fields(ident) -> dict:
-    """What the content says the document is (all None for a quarantined file)."""
-    return {
-        "department_name": ident.department_name if ident else None,
-        "fiscal_year": ident.fiscal_year if ident else None,
-        "doc_kind": ident.doc_kind if ident else None,
-        "scope": ident.scope if ident else None,
-        "part": ident.part if ident else None,
-        "is_template": bool(ident.is_template) if ident else False,
-    }
-
-
 def _document_row(doc_id: str, path: Path, rel: str, cp, ident, status: str, err=None, seconds=0.0) -> dict:
     return {
         "document_id": doc_id,
@@ -278,7 +269,7 @@ def _document_row(doc_id: str, path: Path, rel: str, cp, ident, status: str, err
         "file_size": path.stat().st_size,
         "page_count": cp.page_count if cp else None,
         "producer": cp.producer if cp else None,
-        **_identity_fields(ident),
+        **identity_fields(ident),
         "status": status,
         "error_code": err.code if err else None,
         "error_message": err.message if err else None,
@@ -338,8 +329,10 @@ def records_for(doc_id: str, path: Path, rel: str, result: dict, seconds: float)
         out["listed_table"].append({"document_id": doc_id, **row})
     for seq, f in enumerate(result["figures"], 1):
         out["narrative_figure"].append({"document_id": doc_id, "figure_seq": seq, **f})
+    scanned = result.get("ocr") or {}
     for p in cp.pages:
-        out["page_text"].append({"document_id": doc_id, "page": p.number, "text": p.text})
+        out["page_text"].append({"document_id": doc_id, "page": p.number, "text": p.text,
+                                 **ocr.page_fields(p.number, scanned)})
     return out
 
 
@@ -373,7 +366,7 @@ def _manifest(doc_id: str, rel: str, path: Path, status: str, err=None, counts=N
         "status": status,
         "error_code": err.code if err else None,
         "error_message": err.message if err else None,
-        **_identity_fields(ident),
+        **identity_fields(ident),
         "counts": counts or {},
         "extractor_version": EXTRACTOR_VERSION,
         "extract_seconds": round(seconds, 3),

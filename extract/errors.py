@@ -41,8 +41,10 @@ class EncryptedPdf(ExtractionError):
 
 class ImageOnlyPdf(ExtractionError):
     code = "image_only"
-    action = ("The PDF is a scan without a text layer: ask the department for the digital export, "
-              "or run OCR (e.g. ocrmypdf) and drop the result into the landing folder.")
+    action = ("扫描件，OCR 未读出文字（或 OCR 已关闭 FISCAL_OCR=0 / 未安装）：请检查扫描质量或向部门索取电子版。"
+              " The PDF is a scan without a text layer and OCR read no text from it (or OCR is off, "
+              "FISCAL_OCR=0, or its engine is not installed): check the scan, ask the department for the "
+              "digital export, or a cleaner scan.")
 
 
 class GarbledText(ExtractionError):

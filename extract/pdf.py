@@ -7,7 +7,7 @@ pdfplumber (about 20 pages/s).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -70,6 +70,8 @@ class CheapPass:
     producer: str
     title: str
     pages: list[PageInfo]
+    ocr_pages: dict = field(default_factory=dict)  # page number -> extract.ocr.OcrPage (scanned pages read)
+    ocr_skipped: list = field(default_factory=list)  # scanned pages left unread (OCR off or over time)
 
     @property
     def text(self) -> str:

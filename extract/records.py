@@ -32,6 +32,10 @@ DOCUMENT = pa.schema(
         ("scope", pa.string()),  # consolidated (汇总) | own (本级) | unit | unknown
         ("part", pa.string()),  # full | narrative | tables (split disclosures)
         ("is_template", pa.bool_()),  # a blank template (XX placeholders), not a department's disclosure
+        ("parent_department", pa.string()),  # 主管部门 of an own (本级) / unit document, as printed or inferred
+        ("identity_confidence", pa.float64()),  # 0–1, the weakest of department / year / kind / scope
+        ("identity_review", pa.string()),  # JSON list of {field, code, message}: what the operator must confirm
+        ("identity_evidence", pa.string()),  # JSON list of {field, value, source, page, text}
         ("status", pa.string()),  # extracted | quarantined
         ("error_code", pa.string()),  # typed error when quarantined (see extract.errors)
         ("error_message", pa.string()),  # what it is and what a person can do
@@ -97,6 +101,11 @@ TABLE_CELL = pa.schema(
         ("top", pa.float64()),
         ("x1", pa.float64()),
         ("bottom", pa.float64()),
+        # where the value was read: text (the PDF's text layer) | ocr (a scanned page)
+        ("value_source", pa.string()),
+        ("confidence", pa.float64()),  # OCR: the least sure character's probability (0 = ink not read)
+        ("confirmed", pa.bool_()),  # OCR: an identity of the tables holds exactly with this value
+        ("review_reason", pa.string()),  # OCR: why the value needs a person's look; NULL = trusted
     ]
 )
 
@@ -200,6 +209,9 @@ PAGE_TEXT = pa.schema(
         ("document_id", pa.string()),
         ("page", pa.int32()),
         ("text", pa.string()),
+        ("text_source", pa.string()),  # text (text layer) | ocr (scanned page read) | unread (OCR off or over time)
+        ("ocr_confidence", pa.float64()),  # mean character probability of the page's OCR
+        ("ocr_seconds", pa.float64()),
     ]
 )
 

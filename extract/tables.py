@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from .catalog import Catalog, TableTemplate, functional_class_codes, strip_ordinal
 from .grid import Grid, Line, split_caption

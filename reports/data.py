@@ -143,6 +143,7 @@ class Data:
     findings: list[dict[str, Any]]
     defects: list[Defect] = field(default_factory=list)
     held_back: list[dict[str, Any]] = field(default_factory=list)  # registry rows not checked, with what to do
+    ocr_review: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # OCR values a person must check
 
     def by_department(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = defaultdict(list)
@@ -170,7 +171,7 @@ def read_data(con) -> Data:
         d = docs.setdefault(doc_id, {"document_id": doc_id, "file_name": doc_id[:12]})
         d["department"] = d.get("department_name") or NO_DEPARTMENT
     findings = _rows(con, "SELECT * FROM raw.dq_finding ORDER BY document_id, rule_id, finding_id")
-    data = Data(docs, results, findings, [], _held_back(con))
+    data = Data(docs, results, findings, [], _held_back(con), read_ocr_review(con, ids))
     if findings:
         # the one call site of the root-cause analysis (a post-processing step of the dq stage's output)
         from expectations.root_cause import analyse
@@ -178,6 +179,28 @@ def read_data(con) -> Data:
         data.defects = [_defect_view(con, d, {f["finding_id"]: f for f in findings}) for d in analyse(con)]
         data.defects = [d for d in data.defects if d.document_id in docs]
     return data
+
+
+OCR_REASON_ZH = {"low_confidence": "识别置信度低", "identity_failed": "勾稽关系不符", "ink_not_read": "有字迹未识别",
+                 "not_a_number": "非数字"}
+
+
+def read_ocr_review(con, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Scanned-page values neither confidently read nor confirmed by an identity, per document."""
+    if not _exists(con, "table_cell") or "review_reason" not in {
+            r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
+                                      "WHERE table_schema = 'raw' AND table_name = 'table_cell'").fetchall()}:
+        return {}
+    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in _rows(con, """
+            SELECT document_id, table_name, row_key, line_name, measure, value_text, confidence, review_reason,
+                   page, x0, top, x1, bottom
+            FROM raw.table_cell
+            WHERE review_reason IS NOT NULL AND document_id IN (SELECT unnest(?::VARCHAR[]))
+            ORDER BY document_id, page, table_seq, row_index, col_index""", [ids]):
+        r["bbox"] = _bbox(r)
+        out[r["document_id"]].append(r)
+    return dict(out)
 
 
 def _held_back(con) -> list[dict[str, Any]]:

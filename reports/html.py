@@ -201,6 +201,20 @@ def render_html(data: Data, pictures: PagePictures | None, generated_at: str) ->
                 if d.severity != "error":
                     p.append(_defect_card(d, data.documents[d.document_id], pictures))
             p.append("</details>")
+        for i in ids:  # scanned pages: OCR values a person must check against the page
+            review = data.ocr_review.get(i, [])
+            if review:
+                doc = data.documents[i]
+                p.append(f"<details open><summary>{_e(doc_label(doc))} 扫描页 OCR 待核对数值 {len(review)} 个</summary>"
+                         "<table><tr><th>页</th><th>表</th><th>行</th><th>项目</th><th>识别值</th><th>置信度</th><th>原因</th></tr>")
+                for c in review:
+                    img = pictures.crop(doc, c["bbox"], "warning") if pictures is not None and c.get("bbox") else None
+                    pic = f"<div class='pic'><img alt='第{c['page']}页' src='{img}'></div>" if img else ""
+                    p.append(f"<tr><td class='n'>{_e(c['page'])}</td><td>{_e(table_label(c['table_name']))}</td>"
+                             f"<td>{_e(c.get('line_name') or c.get('row_key'))}</td><td>{_e(measure_label(c.get('measure')))}</td>"
+                             f"<td class='n'>{_e(c.get('value_text'))}</td><td class='n'>{_e(c.get('confidence'))}</td>"
+                             f"<td>{_e(OCR_REASON_ZH.get(c['review_reason'], c['review_reason']))}{pic}</td></tr>")
+                p.append("</table></details>")
         # the full grid, folded
         p.append("<details><summary>全部规则检查结果（✓ 通过 ✗ 未通过 – 不适用 ? 数据不足）</summary><div class='wide'>"
                  "<table class='matrix'><tr><th>规则</th>" + "".join(

@@ -89,6 +89,8 @@ def test_run_loads_the_landing_folder_and_summarises(home, tmp_path, capsys):
     assert cli.main(["status"]) == 0
     status = capsys.readouterr().out
     assert "a.pdf" in status and "loaded" in status and "quarantined" in status
+    # the level as the bureau says it, not the internal scope code
+    assert "level" in status.splitlines()[0] and "汇总" in status and "consolidated" not in status
     # (d) the refused symlink is in `fiscal status`, with its reason, and can be filtered for
     assert cli.main(["status", "--status", "refused", "--brief"]) == 0
     refused = capsys.readouterr().out

@@ -82,7 +82,11 @@ def test_basic_eq_personnel_plus_public_edge(tmp_path, printed, expected_status)
 def test_basic_eq_personnel_plus_public_finding_fields(tmp_path):
     truth = set_cell(clean_truth(), "general_budget_expenditure", "合计", "basic_expenditure", "70.72")
     res = one(tmp_path, truth)
-    st, _, findings = res["T05_BASIC_EQ_PERSONNEL_PLUS_PUBLIC"]
+    st, detail, findings = res["T05_BASIC_EQ_PERSONNEL_PLUS_PUBLIC"]
+    assert st == "fail"
+    # the same cell, the same expected value: one defect, reported once (under the 合计 = Σ类 rule)
+    assert findings == [] and "reported once under T05_TOTAL_EQ_SUM_CLASSES" in detail
+    st, _, findings = res["T05_TOTAL_EQ_SUM_CLASSES"]
     assert st == "fail"
     f = findings[0]
     assert (f["table_name"], f["row_key"], f["measure"]) == ("general_budget_expenditure", "合计", "basic_expenditure")
@@ -119,7 +123,8 @@ def test_yuan_table_is_held_to_the_fen(tmp_path):
     truth["document"]["unit"] = "元"
     truth = set_cell(truth, "general_budget_expenditure", "合计", "basic_expenditure", "70.0001")
     res = one(tmp_path, truth)
-    st, _, findings = res["T05_BASIC_EQ_PERSONNEL_PLUS_PUBLIC"]
+    assert status(res, "T05_BASIC_EQ_PERSONNEL_PLUS_PUBLIC") == "fail"
+    st, _, findings = res["T05_TOTAL_EQ_SUM_CLASSES"]  # the same cell: reported once, under 合计 = Σ类
     assert st == "fail" and findings[0]["tolerance"] == Decimal("0.000001")
 
 

@@ -244,6 +244,28 @@ def test_split_disclosure_parts_are_slots():
     assert res["ok"]["status"] == "loaded" and res["bad"]["status"] == "quarantined"
 
 
+def test_supersession_only_between_confident_identities():
+    sure = {"identity_confidence": 0.95, "identity_review": []}
+    # both confident, same disclosure, same tables: the later one replaces the earlier
+    res = resolve_status([_r("a", "full", 1, tables=["t01", "t02"], **sure), _r("b", "full", 2, tables=["t01", "t02"], **sure)])
+    assert res["a"]["superseded_by"] == "b" and not res["a"]["review"] and not res["b"]["review"]
+    # the later one's identity is doubtful (a heading read as its department, say): both stay
+    # current and each names the other for the operator
+    doubtful = {"identity_confidence": 0.4, "identity_review": [{"field": "department_name", "code": "x"}]}
+    res = resolve_status([_r("a", "full", 1, tables=["t01"], **sure), _r("b", "full", 2, tables=["t01"], **doubtful)])
+    assert res["a"]["status"] == res["b"]["status"] == "loaded"
+    assert [i["other_document_id"] for i in res["a"]["review"]] == ["b"]
+    assert [i["code"] for i in res["b"]["review"]] == ["possible_duplicate"]
+    # confident but printing other tables (a 绩效目标表 file beside the full budget): no takeover
+    res = resolve_status([_r("full", "full", 1, tables=["t01", "t02", "t03"], **sure),
+                          _r("perf", "tables", 2, tables=["performance_target"], **sure)])
+    assert res["full"]["is_current_tables"] and res["perf"]["is_current_tables"]
+    assert res["full"]["review"] and res["perf"]["review"]
+    # neither prints a table the reader could name or title: no way to tell, so no takeover
+    res = resolve_status([_r("x", "full", 1, tables=[], **sure), _r("y", "full", 2, tables=[], **sure)])
+    assert res["x"]["status"] == res["y"]["status"] == "loaded"
+
+
 READER = textwrap.dedent(
     """
     import sys, time, json, duckdb

@@ -95,6 +95,10 @@ REGISTRY_COLUMNS: list[tuple[str, str]] = [
     ("first_seen_at", "TIMESTAMP"),  # UTC
     ("last_seen_at", "TIMESTAMP"),  # UTC, last load that found its manifest
     ("loaded_at", "TIMESTAMP"),  # UTC, last time its rows were (re)loaded
+    ("parent_department", "VARCHAR"),  # 主管部门 of an own / unit document (canonical)
+    ("identity_confidence", "DOUBLE"),  # as extraction scored it (NULL: an extraction before scores)
+    ("review_items", "VARCHAR"),  # JSON list {field, code, message}: extraction's doubts + the loader's
+    ("needs_review", "BOOLEAN"),  # review_items is not empty: the operator must confirm who published it
 ]
 BOOKKEEPING_DDL: dict[str, list[tuple[str, str]]] = {
     "document_registry": REGISTRY_COLUMNS,
@@ -342,6 +346,7 @@ class DepartmentAliases:
 
     canonical: Mapping[str, str] = field(default_factory=dict)  # normalised alias -> canonical name
     scope: Mapping[str, str] = field(default_factory=dict)  # normalised alias -> implied scope
+    parent: Mapping[str, str] = field(default_factory=dict)  # normalised alias -> 主管部门 (canonical)
 
     def resolve(self, department: Any, scope: Any) -> tuple[str | None, str | None]:
         """(canonical department, effective scope) of a document as identified."""
@@ -354,11 +359,18 @@ class DepartmentAliases:
             scope = self.scope[key]
         return canonical, scope
 
+    def parent_of(self, department: Any, printed_parent: Any) -> str | None:
+        """Canonical 主管部门: as printed (through the seed), else as the seed says."""
+        if printed_parent:
+            return self.canonical.get(_norm(printed_parent), str(printed_parent).strip())
+        return self.parent.get(_norm(department)) if department else None
+
 
 def read_department_aliases(path: Path) -> DepartmentAliases:
     """Read ``dbt/seeds/department_aliases.csv`` (a missing file means no aliases)."""
     canonical: dict[str, str] = {}
     scopes: dict[str, str] = {}
+    parents: dict[str, str] = {}
     try:
         with open(path, newline="", encoding="utf-8-sig") as fh:
             for row in csv.DictReader(fh):
@@ -367,9 +379,11 @@ def read_department_aliases(path: Path) -> DepartmentAliases:
                     canonical[alias] = name
                     if (row.get("scope") or "").strip():
                         scopes[alias] = row["scope"].strip()
+                    if (row.get("parent_department_name") or "").strip():
+                        parents[alias] = parents[_norm(name)] = row["parent_department_name"].strip()
     except FileNotFoundError:
         pass
-    return DepartmentAliases(canonical, scopes)
+    return DepartmentAliases(canonical, scopes, parents)
 
 
 def disclosure_key(department: str | None, year: Any, kind: str | None, scope: str | None) -> str | None:
@@ -484,12 +498,44 @@ def _coerce_bool(value: Any) -> bool:
 # ---------------------------------------------------------------------------
 # Current / superseded / quarantined
 # ---------------------------------------------------------------------------
+#: below this identity_confidence a document never supersedes nor is superseded (extract/catalog/identity.yaml)
+MIN_IDENTITY_CONFIDENCE = 0.6
+
+
+def _certain(r: Mapping[str, Any]) -> bool:
+    """Confidently identified: no review item from extraction and a confidence at or above
+    the threshold (an extraction from before confidences were scored counts as certain)."""
+    conf = r.get("identity_confidence")
+    return not r.get("identity_review") and (conf is None or conf >= MIN_IDENTITY_CONFIDENCE)
+
+
+def _same_content(a: Mapping[str, Any], b: Mapping[str, Any], slot: str) -> bool:
+    """For the tables slot, two documents print the same kind of tables (half of the smaller
+    set of tables in common, by catalog name or printed title): a 140-page 绩效目标表 file is no
+    correction of a full budget.  Documents from before table sets were compared (None) count
+    as the same; a document whose tables have neither name nor title cannot be compared."""
+    if slot != "tables":
+        return True
+    ta, tb = a.get("tables"), b.get("tables")
+    if ta is None or tb is None:
+        return True
+    if not ta or not tb:
+        return False
+    return len(set(ta) & set(tb)) * 2 >= min(len(ta), len(tb))
+
+
 def resolve_status(rows: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Decide status, reason, superseded_by and the current-slot flags for every document.
+    """Decide status, reason, superseded_by, the current-slot flags and review items.
 
     ``rows`` need: document_id, disclosure_key (None = unidentified), part,
-    is_template, extraction_status, error_code, error_message (optional), first_seen_at.
-    Pure function, unit-tested on its own.
+    is_template, extraction_status, error_code, error_message (optional), first_seen_at;
+    optionally identity_confidence, identity_review (extraction's doubts, a list) and tables
+    (mapped table names).  Pure function, unit-tested on its own.
+
+    A later document supersedes an earlier one only when both are confidently the same
+    disclosure (department, year, kind, scope) and part, and — for tables — print the same
+    kind of tables.  Otherwise both stay current and each gets a "possible duplicate /
+    correction?" review item naming the other: the operator decides, nothing is hidden.
     """
     out: dict[str, dict[str, Any]] = {}
     groups: dict[str, list[Mapping[str, Any]]] = {}
@@ -508,20 +554,37 @@ def resolve_status(rows: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, Any
     for members in groups.values():
         # latest first: first_seen_at desc, then document_id desc
         ordered = sorted(members, key=lambda r: (r["first_seen_at"] or datetime.min, r["document_id"]), reverse=True)
-        owner: dict[str, str] = {}
+        current: dict[str, list[Mapping[str, Any]]] = {}  # slot -> documents current for it
+        owned: dict[str, set[str]] = {r["document_id"]: set() for r in ordered}
+        by: dict[str, str] = {}
+        doubts: dict[str, list[str]] = {r["document_id"]: [] for r in ordered}
         for r in ordered:
             for slot in PART_SLOTS.get(r.get("part") or "full", PART_SLOTS["full"]):
-                owner.setdefault(slot, r["document_id"])
+                newer = current.setdefault(slot, [])
+                replacing = [o for o in newer if _certain(o) and _certain(r) and _same_content(o, r, slot)]
+                if replacing:
+                    by.setdefault(r["document_id"], replacing[0]["document_id"])
+                    continue
+                for o in newer:
+                    doubts[o["document_id"]].append(r["document_id"])
+                    doubts[r["document_id"]].append(o["document_id"])
+                newer.append(r)
+                owned[r["document_id"]].add(slot)
         for r in ordered:
             doc_id = r["document_id"]
-            slots = PART_SLOTS.get(r.get("part") or "full", PART_SLOTS["full"])
-            owned = {s for s in slots if owner[s] == doc_id}
-            if owned:
-                out[doc_id] = _status(LOADED, None, tables="tables" in owned, narrative="narrative" in owned)
+            if owned[doc_id]:
+                out[doc_id] = _status(LOADED, None, tables="tables" in owned[doc_id],
+                                      narrative="narrative" in owned[doc_id])
             else:
-                by = owner[slots[0]]
-                out[doc_id] = _status(SUPERSEDED, f"replaced by a later document of the same disclosure ({by})")
-                out[doc_id]["superseded_by"] = by
+                out[doc_id] = _status(SUPERSEDED, f"replaced by a later document of the same disclosure ({by[doc_id]})")
+                out[doc_id]["superseded_by"] = by[doc_id]
+            for other in dict.fromkeys(doubts[doc_id]):
+                out[doc_id]["review"].append({
+                    "field": "document_id", "code": "possible_duplicate",
+                    "message": f"可能重复或更正？与文档 {other[:12]} 同为 {r['disclosure_key']}，但身份不够确定或表格不同，"
+                               f"两份都保留为当前文档，请确认哪份有效 / possible duplicate or correction of {other}: "
+                               "both kept current until the operator decides",
+                    "other_document_id": other})
     return out
 
 
@@ -532,6 +595,7 @@ def _status(status: str, reason: str | None, *, tables: bool = False, narrative:
         "superseded_by": None,
         "is_current_tables": tables,
         "is_current_narrative": narrative,
+        "review": [],
     }
 
 
@@ -765,10 +829,12 @@ def _reload_documents(
         "first_seen_at": pa.timestamp("us"),
         "last_seen_at": pa.timestamp("us"),
         "loaded_at": pa.timestamp("us"),
+        "identity_confidence": pa.float64(),
+        "needs_review": pa.bool_(),
     }
     names = [c for c, _ in REGISTRY_COLUMNS]
     table = pa.table(
-        [pa.array([r[n] for r in reg_rows], type=types.get(n, pa.string())) for n in names], names=names
+        [pa.array([r.get(n) for r in reg_rows], type=types.get(n, pa.string())) for n in names], names=names
     )
     _insert_arrow(con, "document_registry", table)
     _upsert_files(con, file_rows)
@@ -890,24 +956,43 @@ def _refresh_status(con: duckdb.DuckDBPyConnection, aliases: DepartmentAliases) 
         f"""
         SELECT r.document_id, r.department_name, r.fiscal_year, r.doc_kind,
                coalesce(d.scope, r.scope) AS identified_scope, r.part,
-               r.is_template, r.extraction_status, r.error_code, d.error_message, r.first_seen_at
+               r.is_template, r.extraction_status, r.error_code, d.error_message, r.first_seen_at,
+               d.parent_department AS printed_parent, d.identity_confidence, d.identity_review, t.tables
           FROM {qtable('document_registry')} AS r
-          LEFT JOIN (SELECT document_id, any_value(error_message) AS error_message, any_value(scope) AS scope
+          LEFT JOIN (SELECT document_id, any_value(error_message) AS error_message, any_value(scope) AS scope,
+                            any_value(parent_department) AS parent_department,
+                            any_value(identity_confidence) AS identity_confidence,
+                            any_value(identity_review) AS identity_review
                        FROM {qtable('document')} GROUP BY document_id) AS d USING (document_id)
+          LEFT JOIN (SELECT document_id,
+                            list(DISTINCT CASE WHEN is_mapped THEN table_name ELSE printed_title END) AS tables
+                       FROM {qtable('extracted_table')}
+                      WHERE is_mapped OR printed_title IS NOT NULL GROUP BY document_id) AS t USING (document_id)
         """
     )
     names = [c[0] for c in cur.description]
     rows = [dict(zip(names, r)) for r in cur.fetchall()]
     for r in rows:
         r["department_canonical"], r["scope"] = aliases.resolve(r["department_name"], r["identified_scope"])
+        r["parent_department"] = aliases.parent_of(r["department_canonical"], r["printed_parent"])
         r["disclosure_key"] = disclosure_key(r["department_canonical"], r["fiscal_year"], r["doc_kind"], r["scope"])
         r["disclosure_id"] = disclosure_id_for(r["document_id"], r["disclosure_key"])
+        try:
+            r["identity_review"] = json.loads(r["identity_review"] or "[]")
+        except (TypeError, ValueError):
+            r["identity_review"] = []
+        r["tables"] = list(r["tables"]) if r["tables"] is not None else ([] if r["identity_confidence"] is not None else None)
     resolved = resolve_status(rows)
     by_id = {r["document_id"]: r for r in rows}
     ids = list(resolved)
+    review = {i: by_id[i]["identity_review"] + resolved[i]["review"] for i in ids}
     data = pa.table(
         {
             "document_id": pa.array(ids, pa.string()),
+            "parent_department": pa.array([by_id[i]["parent_department"] for i in ids], pa.string()),
+            "identity_confidence": pa.array([by_id[i]["identity_confidence"] for i in ids], pa.float64()),
+            "review_items": pa.array([json.dumps(review[i], ensure_ascii=False) for i in ids], pa.string()),
+            "needs_review": pa.array([bool(review[i]) for i in ids], pa.bool_()),
             "department_canonical": pa.array([by_id[i]["department_canonical"] for i in ids], pa.string()),
             "scope": pa.array([by_id[i]["scope"] for i in ids], pa.string()),
             "disclosure_id": pa.array([by_id[i]["disclosure_id"] for i in ids], pa.string()),
@@ -926,11 +1011,16 @@ def _refresh_status(con: duckdb.DuckDBPyConnection, aliases: DepartmentAliases) 
             UPDATE {qtable('document_registry')} AS r
                SET status = s.status, reason = s.reason, superseded_by = s.superseded_by,
                    department_canonical = s.department_canonical, disclosure_id = s.disclosure_id,
-                   scope = s.scope,
+                   scope = s.scope, parent_department = s.parent_department,
+                   identity_confidence = s.identity_confidence, review_items = s.review_items,
+                   needs_review = s.needs_review,
                    is_current_tables = s.is_current_tables, is_current_narrative = s.is_current_narrative
               FROM _wh_status AS s
              WHERE r.document_id = s.document_id
                AND (r.status IS DISTINCT FROM s.status
+                    OR r.parent_department IS DISTINCT FROM s.parent_department
+                    OR r.identity_confidence IS DISTINCT FROM s.identity_confidence
+                    OR r.review_items IS DISTINCT FROM s.review_items
                     OR r.department_canonical IS DISTINCT FROM s.department_canonical
                     OR r.scope IS DISTINCT FROM s.scope
                     OR r.disclosure_id IS DISTINCT FROM s.disclosure_id OR r.reason IS DISTINCT FROM s.reason

@@ -5,14 +5,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from extract.text import compact
-
 from .coded import coded_rows
-from .common import label, measure_zh, table_en, table_no
-from .cross_table import class_code
+from .common import SUB_ORDINAL, TOP_ORDINAL, label, measure_zh, printed_label, table_en, table_no
+from .cross_table import compare_classes
 from .engine import Outcome, check, fmt
 from .model import ZERO, Doc, Row, amount, printed_count
-from .preconditions import need_table
+from .preconditions import need_table, unverified_family_is_warning
 
 # ---------------------------------------------------------------------------
 # 部门预算 (Jiangsu 2017–2019 templates: 收支预算总表 … 政府采购预算表)
@@ -23,8 +21,6 @@ BUDGET_TABLES = (
     "budget_general_expenditure", "budget_general_basic", "budget_admin_operating",
     "budget_three_public", "budget_procurement",
 )
-_TOP_ORDINAL = re.compile(r"^第?[一二三四五六七八九十]+[、.．]")
-_SUB_ORDINAL = re.compile(r"^(?:\d+[、.．]|[（(][\d一二三四五六七八九十]+[)）])")
 # "当年收入" alone: the label 当年收入小计 wrapped over a page break (its amount on the first line)
 _B_INC_CURRENT = ("当年收入小计", "收入小计", "本年收入小计", "本年收入合计", "当年收入合计", "当年收入")
 _B_INC_TOTAL = ("收入合计", "收入总计", "总计")
@@ -72,13 +68,13 @@ class BudgetSides:
         stop = min((r.order for r in (self.inc_current, self.inc_carry, self.inc_total) if r is not None), default=None)
         items = [r for r in inc if r.label and not _B_TOTALISH.search(r.label) and not _B_INC_CARRY.search(r.label)
                  and (stop is None or r.order < stop)]
-        raw = {r.row_key: compact(re.sub(r"</?b>", "", r.line_name or "")) for r in items}
-        has_top = any(_TOP_ORDINAL.match(raw[r.row_key]) for r in items)
+        raw = {r.row_key: printed_label(r.line_name) for r in items}
+        has_top = any(TOP_ORDINAL.match(raw[r.row_key]) for r in items)
         self.income_top: list[Row] = []
         self.income_nested: dict[str, list[Row]] = {}
         parent: Row | None = None
         for r in items:
-            if has_top and _SUB_ORDINAL.match(raw[r.row_key]) and parent is not None:
+            if has_top and SUB_ORDINAL.match(raw[r.row_key]) and parent is not None:
                 self.income_nested.setdefault(parent.row_key, []).append(r)
             else:
                 self.income_top.append(r)
@@ -327,6 +323,7 @@ def _budget_cross_cells(out: Outcome, doc: Doc, p: dict[str, Any]) -> None:
             msg_en=f"{L['table']} {L.get('row') or L['keys'][0]} vs {R['table']} {R.get('row') or R['keys'][0]}",
             page_cells=[rcell],
         )
+    unverified_family_is_warning(out, doc)
 
 
 @check("budget_classes_cross")
@@ -359,29 +356,15 @@ def _budget_classes_cross(out: Outcome, doc: Doc, p: dict[str, Any]) -> None:
                           row_key=target.row_key, measure="amount",
                           msg_zh=f"公开01表 {target.label} 与 {table_no(rt)} 合计 不一致",
                           msg_en=f"Table 01 expenditure of the year vs {table_en(rt)} total", page_cells=[total.get(rm)])
-    matched: set[str] = set()
-    for r in s.classes:
-        code = class_code(r)
-        lcell = bval(r)
-        if code is None:
-            if amount(lcell) != 0:
-                out.notes.append(f"公开01表 row {r.line_name!r} not mapped to a 类 code")
-            continue
-        rrow = right_classes.get(code)
-        if rrow is None and amount(lcell) == 0:
-            continue
-        matched.add(code)
-        rcell = rrow.get(rm) if rrow else None
-        out.compare_equal(table=lt, cell=lcell, expected=amount(rcell), tolerance=tol, row_key=r.row_key, measure="amount",
-                          msg_zh=f"公开01表 {r.label}({code}) 与 {table_no(rt)} 类 {code} 不一致",
-                          msg_en=f"Table 01 class {code} vs {table_en(rt)} class {code}", page_cells=[rcell])
-    for code, rrow in right_classes.items():
-        if code in matched or amount(rrow.get(rm)) == 0:
-            continue
-        rcell = rrow.get(rm)
-        out.compare_equal(table=rt, cell=rcell, expected=ZERO, tolerance=doc.rounding(rt), row_key=code, measure=rm,
-                          msg_zh=f"{table_no(rt)} 类 {code} {label(rrow.line_name)} 在 公开01表 功能分类 中没有对应金额",
-                          msg_en=f"{table_en(rt)} class {code} has no amount in table 01")
+    compare_classes(
+        out, doc, s.classes, bval, lt=lt, lmeasure="amount", rt=rt, rm=rm, right_classes=right_classes,
+        tolerance=tol, left_name="公开01表",
+        pair_zh=lambda r, code: f"公开01表 {r.label}({code}) 与 {table_no(rt)} 类 {code} 不一致",
+        pair_en=lambda code: f"Table 01 class {code} vs {table_en(rt)} class {code}",
+        orphan_zh=lambda code, rrow: f"{table_no(rt)} 类 {code} {label(rrow.line_name)} 在 公开01表 功能分类 中没有对应金额",
+        orphan_en=lambda code: f"{table_en(rt)} class {code} has no amount in table 01",
+    )
+    unverified_family_is_warning(out, doc)
 
 
 # ---------------------------------------------------------------------------

@@ -65,6 +65,11 @@ def _coded_parent_eq_children(out: Outcome, doc: Doc, p: dict[str, Any]) -> None
     if not children:
         out.na(f"{table_no(table)} no 类/款 row with printed sub-rows")
         return
+    unread = _blocks_with_uncoded_rows(doc.rows(table))
+    for parent in [c for c in children if c in unread]:
+        out.insufficient(f"{table_no(table)} {parent}: rows without a readable code inside its block"
+                         f" ({', '.join(unread[parent][:3])}): its sub-rows are not all known")
+        del children[parent]
     for m in _code_measures(doc, table):
         for parent, kids in children.items():
             pr = by_code[parent]
@@ -77,6 +82,21 @@ def _coded_parent_eq_children(out: Outcome, doc: Doc, p: dict[str, Any]) -> None
                 what_zh=f"{level} {parent} {label(pr.line_name)}", what_en=f"{level} {parent}",
                 terms_zh=f"{len(kids)} 个下级科目之和（{','.join(k.row_key for k in kids[:6])}{'…' if len(kids) > 6 else ''}）",
             )
+
+
+def _blocks_with_uncoded_rows(rows: list[Row]) -> dict[str, list[str]]:
+    """Coded parent → labels of uncoded rows with amounts printed inside its block (before the
+    next row that is not its descendant): a code the extraction could not read (款 printed '2'
+    for 02), so the parent's children are not all known."""
+    out: dict[str, list[str]] = {}
+    open_codes: list[str] = []
+    for r in rows:
+        if r.code:
+            open_codes = [c for c in open_codes if r.code.startswith(c) and r.code != c] + [r.code]
+        elif r.label not in ("合计", "总计") and any(c.get("amount") not in (None, 0) for c in r.cells.values()):
+            for c in open_codes:
+                out.setdefault(c, []).append(r.label)
+    return out
 
 
 @check("column_identity")

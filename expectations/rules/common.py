@@ -33,6 +33,30 @@ FINAL_TABLES = (
 )
 PERFORMANCE_TABLE = "performance_self_assessment"
 _MARKUP = re.compile(r"</?b>")
+# the levels a printed label's ordinal gives (一、 above 1. / （一）): a row hierarchy read from the
+# table before anything is summed
+TOP_ORDINAL = re.compile(r"^第?[一二三四五六七八九十]+[、.．]")
+SUB_ORDINAL = re.compile(r"^(?:\d+[、.．]|[（(][\d一二三四五六七八九十]+[)）])")
+
+
+def top_level_rows(rows: list, raw_label=lambda r: printed_label(r.line_name)) -> list:
+    """The rows of a list that are not sub-rows: when some rows carry a top-level ordinal (一、),
+    a row with a sub-level ordinal (1. / （一）) after one of them is that row's child."""
+    if not any(TOP_ORDINAL.match(raw_label(r)) for r in rows):
+        return list(rows)
+    out, seen_top = [], False
+    for r in rows:
+        if TOP_ORDINAL.match(raw_label(r)):
+            seen_top = True
+        elif seen_top and SUB_ORDINAL.match(raw_label(r)):
+            continue
+        out.append(r)
+    return out
+
+
+def printed_label(text: str | None) -> str:
+    """A printed row label with its ordinal (``一、``), without markup."""
+    return compact(_MARKUP.sub("", text or ""))
 
 
 @lru_cache(maxsize=1 << 16)  # pure; called ~10^4 times per document on few distinct labels

@@ -57,35 +57,41 @@ def _cross_classes(out: Outcome, doc: Doc, p: dict[str, Any]) -> None:
         )
     # 类 rows
     right_classes = {} if right_empty else {c: r for c, r in by_code.items() if len(c) == 3}
+    compare_classes(
+        out, doc, side.items, lambda r: r.get(lmeasure), lt=lt, lmeasure=lmeasure, rt=rt, rm=rm,
+        right_classes=right_classes, tolerance=doc.rounding(lt, rt), left_name=table_no(lt),
+        pair_zh=lambda r, code: f"{col} {r.label}({code}) 与 {table_no(rt)} 类 {code} {measure_zh(rm)} 不一致",
+        pair_en=lambda code: f"{table_en(lt)} {lm} class {code} vs {table_en(rt)} class {code} {rm}",
+        orphan_zh=lambda code, rrow: f"{table_no(rt)} 类 {code} {label(rrow.line_name)} 在 {col} 中没有对应金额",
+        orphan_en=lambda code: f"{table_en(rt)} class {code} has no amount in {table_en(lt)} column {lm}",
+    )
+
+
+def compare_classes(out: Outcome, doc: Doc, left_rows: list[Row], left_cell, *, lt: str, lmeasure: str | None,
+                    rt: str, rm: str, right_classes: dict[str, Row], tolerance, left_name: str,
+                    pair_zh, pair_en, orphan_zh, orphan_en) -> None:
+    """类 rows of a summary table (by code, or by the 类 name) against the 类 rows of a coded table;
+    a 类 with an amount on one side only is compared with zero."""
     matched: set[str] = set()
-    for r in side.items:
+    for r in left_rows:
         code = class_code(r)
-        lcell = r.get(lmeasure)
+        lcell = left_cell(r)
         if code is None:
             if amount(lcell) != 0:
-                out.notes.append(f"{table_no(lt)} row {r.line_name!r} not mapped to a 类 code")
+                out.notes.append(f"{left_name} row {r.line_name!r} not mapped to a 类 code")
             continue
         rrow = right_classes.get(code)
         if rrow is None and amount(lcell) == 0:
             continue
         matched.add(code)
         rcell = rrow.get(rm) if rrow else None
-        out.compare_equal(
-            table=lt, cell=lcell, expected=amount(rcell), tolerance=doc.rounding(lt, rt), row_key=r.row_key,
-            measure=lmeasure,
-            msg_zh=f"{col} {r.label}({code}) 与 {table_no(rt)} 类 {code} {measure_zh(rm)} 不一致",
-            msg_en=f"{table_en(lt)} {lm} class {code} vs {table_en(rt)} class {code} {rm}",
-            page_cells=[rcell],
-        )
+        out.compare_equal(table=lt, cell=lcell, expected=amount(rcell), tolerance=tolerance, row_key=r.row_key,
+                          measure=lmeasure, msg_zh=pair_zh(r, code), msg_en=pair_en(code), page_cells=[rcell])
     for code, rrow in right_classes.items():
         if code in matched or amount(rrow.get(rm)) == 0:
             continue
-        rcell = rrow.get(rm)
-        out.compare_equal(
-            table=rt, cell=rcell, expected=ZERO, tolerance=doc.rounding(rt), row_key=code, measure=rm,
-            msg_zh=f"{table_no(rt)} 类 {code} {label(rrow.line_name)} 在 {col} 中没有对应金额",
-            msg_en=f"{table_en(rt)} class {code} has no amount in {table_en(lt)} column {lm}",
-        )
+        out.compare_equal(table=rt, cell=rrow.get(rm), expected=ZERO, tolerance=doc.rounding(rt), row_key=code,
+                          measure=rm, msg_zh=orphan_zh(code, rrow), msg_en=orphan_en(code))
 
 
 @check("cross_income_01_02")
@@ -155,7 +161,10 @@ def _income_vs_expenditure_classes(out: Outcome, doc: Doc, p: dict[str, Any]) ->
     if doc.has_table("income_expenditure_summary"):
         inc = Sides(doc.rows("income_expenditure_summary", "income"), "income")
         exp = Sides(doc.rows("income_expenditure_summary", "expenditure"), "expenditure")
-        val = lambda r: amount(r.get("amount") or r.get(None)) if r else ZERO
+
+        def val(r):
+            return amount(r.get("amount") or r.get(None)) if r else ZERO
+
         movement = abs(val(exp.carry_end) - val(inc.carry_begin)) + val(inc.use_nonfiscal) + val(exp.distribution)
     itotal, icodes = coded_rows(doc, "income")
     etotal, ecodes = coded_rows(doc, "expenditure")

@@ -63,6 +63,34 @@ def half_unit(text: str | None, value: Decimal | None = None) -> Decimal:
     return Decimal("0.005")
 
 
+def printed_half(doc: Doc, table: str, cell: dict[str, Any] | None) -> Decimal:
+    """Half a unit of the cell's printed last digit, in 万元 (0 when nothing or a zero is printed:
+    a table printing its zeros as ``0`` says nothing about the precision of its amounts)."""
+    text = (cell or {}).get("value_text")
+    if not text or not amount(cell):
+        return ZERO
+    f = (doc.tables.get(table) or {}).get("unit_factor")
+    return half_unit(text) * (min(Decimal(1), Decimal(f)) if f else Decimal(1))
+
+
+def _parent_with_children(terms: list[dict[str, Any] | None], diff: Decimal, tol: Decimal) -> dict | None:
+    """A term that is the sum of the 2+ terms printed right after it, when the sum exceeds the total
+    by exactly that term: 财政拨款 100 followed by 一般公共预算 60 + 政府性基金 40, all read as items."""
+    vals = [amount(t) for t in terms]
+    for i, t in enumerate(terms):
+        v = vals[i]
+        if not v or abs(diff + v) > tol:
+            continue
+        run = ZERO
+        for j in range(i + 1, len(terms)):
+            run += vals[j]
+            if j > i + 1 and abs(run - v) <= tol:
+                return t
+            if run > v + tol:
+                break
+    return None
+
+
 def ratio_interval(a: Decimal, ha: Decimal, b: Decimal, hb: Decimal) -> tuple[Decimal, Decimal] | None:
     """The range of a/b when a and b are each known to ± half a printed unit; None if b may be 0."""
     lo_b, hi_b = b - hb, b + hb
@@ -152,6 +180,20 @@ class Finding:
     difference: Decimal | None
     tolerance: Decimal | None
     message: str
+    # None: the rule's severity.  A check lowers it to "warning" where the inconsistency is not
+    # certain from what was read (a stray year that may be a name, an unrecognised template …)
+    severity: str | None = None
+    # the standard tables the comparison rests on (its own table and the other side's)
+    rests_on: tuple[str, ...] = ()
+
+
+def _tables_of(table: str | None, cells: Iterable[dict[str, Any] | None]) -> tuple[str, ...]:
+    out = [table] if table else []
+    for c in cells:
+        t = (c or {}).get("table_name")
+        if t and t not in out:
+            out.append(t)
+    return tuple(out)
 
 
 class Outcome:
@@ -163,6 +205,7 @@ class Outcome:
         self.missing: list[str] = []
         self.not_applicable: list[str] = []
         self.notes: list[str] = []
+        self.duplicates: list[str] = []  # findings already reported by another rule / side
 
     # -- recording --------------------------------------------------------------
     def ok(self) -> None:
@@ -194,14 +237,33 @@ class Outcome:
         terms_zh: str,
         phase: str | None = None,
     ) -> bool:
-        """printed total = Σ printed terms, within n × 0.005 (n = printed terms, at least 1)."""
+        """printed total = Σ printed terms, within n × half a printed unit (n = printed terms, at
+        least 1; the unit of the coarsest printed digit, 0.01 万元 as a rule).
+
+        Terms adding up to twice the total (or more) are the signature of parent rows summed with
+        their own children (一、本年支出 and its 类 rows; 财政拨款收入 and 一般公共预算拨款收入; 类, 款
+        and 项 alike): the row hierarchy was not read, so the identity is ``insufficient_data``,
+        not a finding."""
         expected = sum((amount(t) for t in terms), ZERO)
         printed = amount(total)
-        tol = self.doc.rounding(table) * max(1, printed_count(terms))
+        half = max([self.doc.rounding(table)] + [printed_half(self.doc, table, c) for c in (total, *terms)])
+        tol = half * max(1, printed_count(terms))
         diff = printed - expected
         if abs(diff) <= tol:
             self.ok()
             return True
+        parent = _parent_with_children(terms, diff, tol)
+        if parent is not None:
+            self.insufficient(f"{table_no(table)} {what_zh}: the term {fmt(amount(parent))} equals the rows printed"
+                              f" after it and the difference is that term (a parent row read together with its"
+                              f" children; row hierarchy not established)")
+            return False
+        if printed > 0 and (abs(expected - 2 * printed) <= 2 * tol or expected >= printed * Decimal("1.9")):
+            # every level of a hierarchy adds up to the total: Σ ≈ k × total means k levels were read
+            self.insufficient(f"{table_no(table)} {what_zh}: terms add up to {fmt(expected)}, about"
+                              f" {expected / printed:.1f} × the total {fmt(printed)} (parent rows and their children"
+                              f" read as terms alike; row hierarchy not established)")
+            return False
         where = f"{table_no(table)} {what_zh} {measure_zh(measure)}{'（' + phase_zh(phase) + '）' if phase else ''}"
         msg = (
             f"{where} 填报 {fmt(printed)}，{terms_zh} = {fmt(expected)}，差额 {fmt(diff)}（容差 {fmt(tol)}）"
@@ -209,7 +271,8 @@ class Outcome:
             f" printed {fmt(printed)}, sum of terms {fmt(expected)}, difference {fmt(diff)}"
         )
         self.add(
-            Finding(table, first_page(total, *terms), row_key, measure, expected, printed, diff, tol, msg)
+            Finding(table, first_page(total, *terms), row_key, measure, expected, printed, diff, tol, msg,
+                    rests_on=_tables_of(table, (total,)))
         )
         return False
 
@@ -236,13 +299,15 @@ class Outcome:
             f"{msg_zh}：填报 {fmt(printed)}，应为 {fmt(expected)}，差额 {fmt(diff)}（容差 {fmt(tolerance)}）"
             f" / {msg_en}: printed {fmt(printed)}, expected {fmt(expected)}, difference {fmt(diff)}"
         )
-        self.add(Finding(table, first_page(cell, *page_cells), row_key, measure, expected, printed, diff, tolerance, msg))
+        page_cells = list(page_cells)
+        self.add(Finding(table, first_page(cell, *page_cells), row_key, measure, expected, printed, diff, tolerance, msg,
+                         rests_on=_tables_of(table, [cell, *page_cells])))
         return False
 
     # -- result -------------------------------------------------------------------
     @property
     def status(self) -> str:
-        if self.findings:
+        if self.findings or self.duplicates:
             return "fail"
         if self.checked:
             return "pass"
@@ -255,7 +320,9 @@ class Outcome:
         s = self.status
         parts: list[str] = []
         if s in ("pass", "fail"):
-            parts.append(f"{self.checked} comparisons, {len(self.findings)} failed")
+            parts.append(f"{self.checked} comparisons, {len(self.findings) + len(self.duplicates)} failed")
+        if self.duplicates:
+            parts.append("reported once under " + ", ".join(sorted(set(self.duplicates))[:5]))
         if self.missing:
             parts.append("missing: " + "; ".join(self.missing[:5]))
         if self.not_applicable and s == "not_applicable":
@@ -300,7 +367,12 @@ TABLE_CATEGORIES = ("within_table", "cross_table", "completeness", "extraction")
 
 
 def evaluate_document(doc: Doc, rules: Iterable[RuleSpec] | None = None) -> list[Outcome]:
-    """Every rule on one document; never raises for a rule's sake (a crash is insufficient_data)."""
+    """Every rule on one document; never raises for a rule's sake (a crash is insufficient_data).
+
+    Then, over the document's outcomes: a restatement that rests on a table whose own totals do
+    not balance is withdrawn (``insufficient_data``: the table was read wrong or printed wrong,
+    its failing identity says which, the restatement cannot), and a defect seen twice — on both
+    sides of a two-sided table, or by two rules comparing the same cells — is reported once."""
     outcomes = []
     for rule in rules or load_rules():
         out = Outcome(rule, doc)
@@ -318,7 +390,60 @@ def evaluate_document(doc: Doc, rules: Iterable[RuleSpec] | None = None) -> list
                 out.checked = 0
                 out.insufficient(f"check raised {type(exc).__name__}: {exc}")
         outcomes.append(out)
+    _withhold_unverified(outcomes)
+    _report_once(outcomes)
     return outcomes
+
+
+def severity_of(out: Outcome, f: Finding) -> str:
+    return f.severity or out.rule.severity
+
+
+def _withhold_unverified(outcomes: list[Outcome]) -> None:
+    """A cross-table or narrative finding resting on a table whose own identities fail is not
+    certain (the table may be misread, or the defect is the table's, already reported by its own
+    identity): it stays a finding, as a warning that says so."""
+    unbalanced: dict[str, str] = {}
+    for out in outcomes:
+        if out.rule.category == "within_table":
+            for f in out.findings:
+                if f.table_name and severity_of(out, f) == "error":
+                    unbalanced.setdefault(f.table_name, out.rule.id)
+    if not unbalanced:
+        return
+    for out in outcomes:
+        if out.rule.category not in ("cross_table", "narrative"):
+            continue
+        for f in out.findings:
+            bad = [t for t in f.rests_on if t in unbalanced]
+            if bad and severity_of(out, f) == "error":
+                t = bad[0]
+                f.severity = "warning"
+                f.message += (f"（{table_no(t)} 自身勾稽不成立（{unbalanced[t]}），本项未核实）"
+                              f" [{table_en(t)} does not balance internally ({unbalanced[t]}); not verified]")
+
+
+_SIDE = re.compile(r"^(?:income|expenditure|purpose):")
+
+
+def _report_once(outcomes: list[Outcome]) -> None:
+    """One finding per defect: the same printed and expected values at the same place (the row
+    key without its side), whichever rule or side saw it first."""
+    seen: dict[tuple, str] = {}
+    for out in outcomes:
+        for f in list(out.findings):
+            if f.printed is None and f.expected is None:
+                continue  # text findings are one per page and matched text already
+            # the two sides of a 01/04 table print their 总计 in different columns: no measure there
+            sided = bool(_SIDE.match(f.row_key or ""))
+            key = (f.table_name, f.page, _SIDE.sub("", f.row_key or ""), None if sided else f.measure,
+                   f.printed, f.expected)
+            if key in seen:
+                out.findings.remove(f)
+                out.duplicates.append(seen[key])
+            else:
+                seen[key] = out.rule.id
+
 
 def q6(d: Decimal | None, rounding: str | None = None) -> Decimal | None:
     if d is None:

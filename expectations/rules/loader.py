@@ -34,6 +34,8 @@ def load_doc(con, meta: dict[str, Any], table_source_id: str | None = None) -> D
         figures=_fetch(con, "SELECT * FROM raw.narrative_figure WHERE document_id = ? ORDER BY figure_seq", [doc_id]),
         pages=_fetch(con, "SELECT page, text FROM raw.page_text WHERE document_id = ? ORDER BY page", [doc_id]),
         sibling_tables=sibling_tables,
+        listed=_fetch(con, "SELECT * FROM raw.listed_table WHERE document_id = ? ORDER BY list_seq", [src])
+        if _table_exists(con, "raw", "listed_table") else [],
     )
 
 

@@ -12,9 +12,25 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from extract.text import compact
+
 from .common import PERFORMANCE_TABLE, label, rounding_unit
 
 ZERO = Decimal(0)
+_TOC_LEADER = re.compile(r"[.…·\s]*\d*$")
+# column-header words: a body row labelled so is the next table's header read as rows
+_HEADER_WORD = re.compile(r"科目编码|科目名称|功能分类科目|项目|预算单位.*|单位名称|单位:?万元|单位:?元")
+_UNRECOGNISED = ("unmapped", "generic", "unknown")
+
+
+def _recognised(t: dict[str, Any]) -> bool:
+    """A table the catalog recognised unambiguously.  ``table_name`` is ``unmapped`` (or
+    ``unrecognised:<title>``) for the others; an ``ambiguous`` flag, where extraction records one,
+    also counts as not recognised."""
+    name = t.get("table_name")
+    if not name or name in _UNRECOGNISED or name.startswith("unrecognised"):
+        return False
+    return not t.get("is_ambiguous") and not t.get("ambiguous")
 
 
 class Doc:
@@ -31,6 +47,7 @@ class Doc:
         figures: list[dict[str, Any]],
         pages: list[dict[str, Any]],
         sibling_tables: Iterable[str] = (),
+        listed: Iterable[dict[str, Any]] = (),
     ):
         self.meta = meta
         self.id: str = meta["document_id"]
@@ -43,12 +60,16 @@ class Doc:
         # standard tables printed by the other current files of the same disclosure (a tables file's
         # narrative sibling may print some of them); only completeness reads this
         self.sibling_tables: set[str] = {t for t in sibling_tables if t}
+        # the tables the document's own 目录 lists (raw.listed_table), in order
+        self.listed: list[dict[str, Any]] = sorted(listed, key=lambda r: r.get("list_seq") or 0)
         self.peers = None  # set by run_all: the other documents, for cross-document checks
         # The first instance of each standard table is the one the rules read.
         self.tables: dict[str, dict[str, Any]] = {}
         for t in self.table_rows:
             name = t.get("table_name")
-            if name and name != "unmapped" and name != PERFORMANCE_TABLE and name not in self.tables:
+            if not _recognised(t):
+                continue
+            if name != PERFORMANCE_TABLE and name not in self.tables:
                 self.tables[name] = t
         chosen = {(n, t["table_seq"]) for n, t in self.tables.items()}
         self.cells: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -60,11 +81,58 @@ class Doc:
             elif (name, c["table_seq"]) in chosen:
                 self.cells[name].append(c)
         self._rows: dict[tuple[str, str | None], list[Row]] = {}
+        self._toc: list[str] | None = None
         self._figs: list | None = None  # narrative figures, prepared once (narrative.figs)
         self._index: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
         for name, cs in self.cells.items():
             for c in cs:
                 self._index[(name, c.get("row_key"), c.get("measure"))].append(c)
+
+    # -- what recognition established (fields of helper "recognize" when present) --------
+    @property
+    def unrecognised_tables(self) -> list[dict[str, Any]]:
+        """Tables printed in the document that the catalog did not recognise (or only ambiguously)."""
+        return [t for t in self.table_rows if not _recognised(t)]
+
+    @property
+    def listed_tables(self) -> set[str] | None:
+        """The standard tables the document's own 目录 names (raw.listed_table), when extraction
+        recorded a 目录; None when unknown."""
+        if self.listed:
+            return {r["table_name"] for r in self.listed if r.get("table_name")}
+        for key in ("family_tables", "toc_tables", "listed_tables"):
+            v = self.meta.get(key)
+            if v:
+                return set(v.split(",")) if isinstance(v, str) else set(v)
+        return None
+
+    @property
+    def toc_titles(self) -> list[str]:
+        """Table titles the document's own 目录 lists (raw.listed_table, else lines ending in 表 on
+        a page headed 目录)."""
+        if self.listed:
+            return [r.get("printed_title") or "" for r in self.listed]
+        if self._toc is None:
+            self._toc = []
+            for pg in self.pages[:4]:
+                lines = [compact(ln) for ln in (pg.get("text") or "").splitlines()]
+                if not any(ln.startswith("目录") for ln in lines[:6]):
+                    continue
+                for ln in lines:
+                    ln = _TOC_LEADER.sub("", ln)
+                    if ln.endswith("表") and 3 < len(ln) <= 40 and not ln.startswith("第"):
+                        self._toc.append(ln)
+        return self._toc
+
+    def looks_merged(self, table: str) -> str | None:
+        """Why the table seems to run into another one (a header row inside its body), else None."""
+        seen_amount = False
+        for c in self.cells.get(table, ()):
+            if c.get("amount") not in (None, ZERO):
+                seen_amount = True
+            elif seen_amount and _HEADER_WORD.fullmatch(label(c.get("line_name")) or ""):
+                return f"header row {c.get('line_name')!r} inside its body (page {c.get('page')})"
+        return None
 
     @classmethod
     def from_rows(
@@ -76,6 +144,7 @@ class Doc:
         figures: Iterable[dict[str, Any]] = (),
         pages: Iterable[dict[str, Any]] = (),
         sibling_tables: Iterable[str] = (),
+        listed: Iterable[dict[str, Any]] = (),
     ) -> Doc:
         """A document from plain rows, without DuckDB (tests).  ``meta`` needs ``document_id``
         (and usually ``doc_kind``, ``fiscal_year``); cells need ``table_name``, ``table_seq``,
@@ -96,7 +165,7 @@ class Doc:
             tables = list(seen.values())
         figures = [dict(f, figure_seq=f.get("figure_seq", i)) for i, f in enumerate(figures)]
         return cls(meta, table_rows=list(tables), cells=cells, figures=figures, pages=list(pages),
-                   sibling_tables=sibling_tables)
+                   sibling_tables=sibling_tables, listed=listed)
 
     # -- tables ---------------------------------------------------------------
     def rounding(self, *tables: str) -> Decimal:

@@ -178,14 +178,17 @@ def _narrative_amount(out: Outcome, doc: Doc, p: dict[str, Any]) -> None:
                 continue
             measure = ref.get("measure") or (cell or {}).get("measure")
             where = label((cell or {}).get("line_name")) or row_key
+            before = len(out.findings)
             out.compare_equal(
                 table=table, cell=cell, printed=fig.value, expected=amount(cell), tolerance=fig.half, row_key=row_key,
                 measure=measure,
                 msg_zh=f"情况说明 {fig.name}{'（预算数）' if fig.kind == 'budget' else ''} 与 {table_no(table)} {where} {measure_zh(measure)} 不一致（“{clip(fig.row.get('sentence'))}”）",
                 msg_en=f"Narrative {fig.kind} '{fig.name}' vs {table_en(table)} {row_key} {measure}",
             )
-            if out.findings and out.findings[-1].page is None:
-                out.findings[-1].page = fig.row.get("page")
+            if len(out.findings) > before:
+                f = out.findings[-1]
+                f.page = fig.row.get("page") if f.page is None else f.page
+                f.severity = entry.get("severity") or f.severity  # a restatement that holds only in general
     if not out.checked and not out.missing:
         out.na("no narrative " + ("totals" if want_total else "item amounts") + " that restate a table cell")
 
@@ -373,6 +376,25 @@ def _base_value(doc: Doc, fig: Fig, base: dict[str, Any]) -> tuple[Decimal, Deci
     return amount(cell), doc.rounding(base["table"])
 
 
+def _balancing_share(figs: list[Fig], share: Fig, f: Finding) -> bool:
+    """The last of an enumeration's shares printed so that they add up to exactly 100% (a common way
+    of absorbing the rounding of the others): off by no more than that rounding."""
+    run: list[Fig] = []  # the enumeration the share belongs to: amounts and shares in a row, one section
+    for x in figs:
+        if x.section != share.section or (x.kind not in AMOUNT_KINDS and x.kind != "share_pct"):
+            if share in run:
+                break
+            run = []
+            continue
+        run.append(x)
+    same = [x for x in run if x.kind == "share_pct" and x.value is not None]
+    if len(same) < 2 or same[-1] is not share:
+        return False
+    if abs(sum(abs(x.value) for x in same) - 100) > share.half:
+        return False
+    return f.difference is not None and abs(f.difference) <= f.tolerance + sum(x.half for x in same[:-1])
+
+
 @check("narrative_share")
 def _narrative_share(out: Outcome, doc: Doc, p: dict[str, Any]) -> None:
     figs = narrative_figs(doc)
@@ -419,6 +441,9 @@ def _narrative_share(out: Outcome, doc: Doc, p: dict[str, Any]) -> None:
             continue
         f = _pct_finding(share, rng, a / b, f"{num_fig.name} 占比（{fmt(a)} / {fmt(b)}）",
                          f"share of '{num_fig.name}' ({fmt(a)} / {fmt(b)})", table, row_key)
+        if f is not None and _balancing_share(figs, share, f):
+            out.notes.append(f"{num_fig.name} {fmt(share.value)}%: the last share, printed as 100% minus the others")
+            f = None
         out.add(f) if f else out.ok()
     if not out.checked and not out.missing:
         out.na("no share (占 X%) with a known base")

@@ -33,8 +33,29 @@ def need_table(out: Outcome, doc: Doc, table: str, *, empty_ok: bool = False) ->
     if doc.tables[table].get("extraction_problem"):
         out.insufficient(f"{table_no(table)} {table} could not be read (E_TABLE_UNREAD)")
         return False
+    merged = doc.looks_merged(table)
+    if merged:
+        out.insufficient(f"{table_no(table)} {table} not read reliably: {merged}")
+        return False
     if not empty_ok and doc.is_empty(table):
         out.na(f"{table_no(table)} {table} printed empty")
         return False
     return True
 
+
+
+def family_verified(doc: Doc) -> bool:
+    """The document prints every table of a template variant of its kind (or its kind lists
+    none): a restatement between two tables of the variant then means what the catalog says."""
+    variant = template_variant(doc)
+    return variant is None or set(variant) <= set(doc.tables) | doc.sibling_tables
+
+
+def unverified_family_is_warning(out: Outcome, doc: Doc, before: int = 0) -> None:
+    """Findings after index ``before`` become warnings when the template family is not verified."""
+    if family_verified(doc):
+        return
+    for f in out.findings[before:]:
+        if f.severity is None:
+            f.severity = "warning"
+            f.message += "（模板族未核实：文件未印出该模板的全部表 / template family not verified）"

@@ -31,6 +31,18 @@ def _ddl(con, table: str, columns: list[tuple[str, str]]) -> None:
     con.execute(f'CREATE TABLE IF NOT EXISTS raw."{table}" ({cols})')
 
 
+OCR_NOTE = "（依据未经核实的 OCR 识别值，请核对扫描页 / rests on OCR values no identity confirmed: check the scanned page）"
+
+
+def rests_on_unconfirmed_ocr(doc, f) -> bool:
+    """A finding on a table page read by OCR where some value is unconfirmed: the misreading may
+    be ours, not the department's, so it is a warning until a person has looked."""
+    for c in doc.cells.get(f.table_name, ()) if f.table_name else ():
+        if c.get("value_source") == "ocr" and not c.get("confirmed") and (f.page is None or c.get("page") == f.page):
+            return True
+    return False
+
+
 def run_all(duckdb_path: str | Path) -> dict[str, Any]:
     """Evaluate every rule on every current document; replace raw.dq_result / raw.dq_finding.
 
@@ -57,12 +69,14 @@ def run_all(duckdb_path: str | Path) -> dict[str, Any]:
                     "category": r.category, "status": out.status, "detail": out.detail,
                 })
                 for seq, f in enumerate(out.findings):
+                    ocr = rests_on_unconfirmed_ocr(doc, f)
                     findings.append({
                         "finding_id": _finding_id(doc.id, r.id, f, seq), "document_id": doc.id, "rule_id": r.id,
-                        "severity": r.severity, "category": r.category, "table_name": f.table_name,
+                        "severity": "warning" if ocr else (f.severity or r.severity), "category": r.category,
+                        "table_name": f.table_name,
                         "page": f.page, "row_key": f.row_key, "measure": f.measure,
                         "expected": q6(f.expected), "printed": q6(f.printed), "difference": q6(f.difference),
-                        "tolerance": q6(f.tolerance, ROUND_UP), "message": f.message,
+                        "tolerance": q6(f.tolerance, ROUND_UP), "message": f.message + (OCR_NOTE if ocr else ""),
                     })
 
         def arrow(rows, columns):

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from .common import table_en, table_no
+from .common import table_en, table_no, top_level_rows
 from .engine import Outcome, check, fmt
 from .model import Doc, Row, amount
 from .preconditions import need_table
@@ -30,10 +30,10 @@ class Sides:
         self.distribution = self.find(lambda lb: "结余分配" in lb)
         self.carry_end = self.find(lambda lb: bool(re.search(r"年末.{0,6}结转", lb)))
         if self.current is not None:
-            self.items = [
+            self.items = top_level_rows([
                 r for r in rows
                 if r.order < self.current.order and r.label and not _TOTALISH.search(r.label)
-            ]
+            ])
         else:
             self.items = []
 

@@ -9,6 +9,10 @@ select
     d.fiscal_year,
     d.doc_kind,
     d.scope,
+    d.department_level,
+    d.top_department_id,
+    d.top_department_name,
+    d.counts_in_department_total,
     c.table_seq,
     -- a table no catalog template names: 'unrecognised:<normalised title>' (no number lost)
     case when c.table_name = 'unmapped'
@@ -46,7 +50,11 @@ select
     c.x0,
     c.top,
     c.x1,
-    c.bottom
+    c.bottom,
+    c.value_source,
+    c.confidence,
+    c.confirmed,
+    c.review_reason
 from {{ ref('stg_table_cell') }} as c
 left join {{ ref('stg_extracted_table') }} as t
   on t.document_id = c.document_id

@@ -19,6 +19,22 @@ select
     r.fiscal_year,
     r.doc_kind,
     r.scope,
+    -- 汇总 = a department's consolidated document, 本级 = its own office only, 单位 = a
+    -- subordinate unit; a sum over departments takes 汇总 or 本级 + 单位, never both
+    case r.scope when 'consolidated' then '汇总' when 'own' then '本级' when 'unit' then '单位' else '未知' end
+                                                                     as department_level,
+    r.parent_department_name,
+    case when r.parent_department_name is not null then md5(r.parent_department_name) end as parent_department_id,
+    -- the department a document rolls up to (itself, or the 主管部门 of a 本级 / unit document)
+    case when r.scope in ('own', 'unit') and r.parent_department_name is not null
+         then r.parent_department_name else r.department_name end   as top_department_name,
+    case when coalesce(case when r.scope in ('own', 'unit') then r.parent_department_name end, r.department_name)
+              is not null
+         then md5(coalesce(case when r.scope in ('own', 'unit') then r.parent_department_name end, r.department_name))
+    end                                                              as top_department_id,
+    r.identity_confidence,
+    r.needs_review,
+    r.review_items,
     r.part,
     r.is_template,
     case when h.document_id is not null then 'held_back' else r.status end as status,
@@ -37,6 +53,7 @@ select
     d.page_count,
     d.producer,
     d.name_conflicts,
+    d.identity_evidence,
     d.extractor_version,
     d.extracted_at,
     r.first_seen_at,

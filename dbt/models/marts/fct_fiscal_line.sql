@@ -11,6 +11,10 @@ select
     fiscal_year,
     doc_kind,
     scope,
+    department_level,
+    top_department_id,
+    top_department_name,
+    counts_in_department_total,
     table_seq,
     table_name,
     side,
@@ -30,7 +34,12 @@ select
     x0,
     top,
     x1,
-    bottom
+    bottom,
+    value_source,
+    confidence,
+    confirmed,
+    review_reason,
+    review_reason is not null as needs_review
 from {{ ref('int_current_table_cell') }}
 where coalesce(measure, header_measure) is not null
   and table_name <> 'performance_self_assessment'

@@ -15,6 +15,7 @@ select
     error_code,
     error_message,
     name_conflicts,
+    identity_evidence,
     extractor_version,
     extracted_at,
     extract_seconds

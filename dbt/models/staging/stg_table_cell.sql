@@ -23,6 +23,10 @@ select
     x0,
     top,
     x1,
-    bottom
+    bottom,
+    coalesce(value_source, 'text')     as value_source,
+    confidence,
+    confirmed,
+    review_reason
 from {{ source('raw', 'table_cell') }}
 where {{ not_held_back() }}
