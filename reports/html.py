@@ -13,7 +13,21 @@ import html
 from collections import Counter
 from typing import Any
 
-from reports.data import CATEGORY_ZH, KIND_ZH, SEVERITY_ZH, STATUS_ZH, Data, Defect, doc_label, en, rule_titles, zh
+from reports.data import (
+    CATEGORY_ZH,
+    KIND_ZH,
+    OCR_REASON_ZH,
+    SEVERITY_ZH,
+    STATUS_ZH,
+    Data,
+    Defect,
+    doc_label,
+    en,
+    measure_label,
+    rule_titles,
+    table_label,
+    zh,
+)
 from reports.pictures import PagePictures
 
 STATUS_STYLE = {"pass": ("#2e7d32", "✓"), "fail": ("#c62828", "✗"), "not_applicable": ("#9e9e9e", "–"),
