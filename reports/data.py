@@ -198,7 +198,7 @@ def read_ocr_review(con, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
             FROM raw.table_cell
             WHERE review_reason IS NOT NULL AND document_id IN (SELECT unnest(?::VARCHAR[]))
             ORDER BY document_id, page, table_seq, row_index, col_index""", [ids]):
-        r["bbox"] = (int(r["page"]), r["x0"], r["top"], r["x1"], r["bottom"]) if r["x0"] is not None else None
+        r["bbox"] = _bbox(r)
         out[r["document_id"]].append(r)
     return dict(out)
 

@@ -140,23 +140,6 @@ def _other(c) -> dict[str, Any]:
     return _OTHER_DOCS.get(c.document_id, {"document_id": c.document_id})
 
 
-def _ocr_review(review: list[dict], doc: dict, pictures: PagePictures | None) -> list[str]:
-    """Values read by OCR that no identity confirmed: shown with their crop, to be checked by a person."""
-    if not review:
-        return []
-    out = [f"<h4>{_e(doc_label(doc))}：扫描页 OCR 待核对数值（{len(review)}）</h4><div class='wide'><table><tr><th>页</th>"
-           "<th>表</th><th>行</th><th>项目</th><th>识别值</th><th>置信度</th><th>原因</th></tr>"]
-    for c in review:
-        img = pictures.crop(doc, c["bbox"]) if pictures is not None and c.get("bbox") else None
-        pic = f"<img class='crop' alt='第{_e(c['page'])}页' src='{img}'>" if img else ""
-        out.append(f"<tr><td class='n'>{_e(c['page'])}</td><td>{_e(table_label(c['table_name']))}</td>"
-                   f"<td>{_e(c.get('line_name') or c.get('row_key'))}</td><td>{_e(measure_label(c.get('measure')))}</td>"
-                   f"<td class='n'>{_e(c.get('value_text'))}</td><td class='n'>{_e(c.get('confidence'))}</td>"
-                   f"<td>{_e(OCR_REASON_ZH.get(c['review_reason'], c['review_reason']))}{pic}</td></tr>")
-    out.append("</table></div>")
-    return out
-
-
 def render_html(data: Data, pictures: PagePictures | None, generated_at: str) -> str:
     _OTHER_DOCS.clear()
     _OTHER_DOCS.update(data.documents)
@@ -223,8 +206,6 @@ def render_html(data: Data, pictures: PagePictures | None, generated_at: str) ->
             + "</span>" for i in ids) + "</div>")
         if not ne:
             p.append("<p>没有需要更正的错误。</p>")
-        for i in ids:
-            p.extend(_ocr_review(data.ocr_review.get(i, []), data.documents[i], pictures))
         for d in ds:
             if d.severity == "error":
                 p.append(_defect_card(d, data.documents[d.document_id], pictures))
@@ -234,6 +215,20 @@ def render_html(data: Data, pictures: PagePictures | None, generated_at: str) ->
                 if d.severity != "error":
                     p.append(_defect_card(d, data.documents[d.document_id], pictures))
             p.append("</details>")
+        for i in ids:  # scanned pages: OCR values a person must check against the page
+            review = data.ocr_review.get(i, [])
+            if review:
+                doc = data.documents[i]
+                p.append(f"<details open><summary>{_e(doc_label(doc))} 扫描页 OCR 待核对数值 {len(review)} 个</summary>"
+                         "<table><tr><th>页</th><th>表</th><th>行</th><th>项目</th><th>识别值</th><th>置信度</th><th>原因</th></tr>")
+                for c in review:
+                    img = pictures.crop(doc, c["bbox"], "warning") if pictures is not None and c.get("bbox") else None
+                    pic = f"<div class='pic'><img alt='第{c['page']}页' src='{img}'></div>" if img else ""
+                    p.append(f"<tr><td class='n'>{_e(c['page'])}</td><td>{_e(table_label(c['table_name']))}</td>"
+                             f"<td>{_e(c.get('line_name') or c.get('row_key'))}</td><td>{_e(measure_label(c.get('measure')))}</td>"
+                             f"<td class='n'>{_e(c.get('value_text'))}</td><td class='n'>{_e(c.get('confidence'))}</td>"
+                             f"<td>{_e(OCR_REASON_ZH.get(c['review_reason'], c['review_reason']))}{pic}</td></tr>")
+                p.append("</table></details>")
         # the full grid, folded
         p.append("<details><summary>全部规则检查结果（✓ 通过 ✗ 未通过 – 不适用 ? 数据不足）</summary><div class='wide'>"
                  "<table class='matrix'><tr><th>规则</th>" + "".join(
