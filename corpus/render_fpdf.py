@@ -203,7 +203,6 @@ class _Renderer:
             self.new_page(target)
         fs = tb.font_size
         grid, n_header = _grid(tb)
-        ncols = len(tb.col_widths)
         total = float(sum(tb.col_widths))
         widths = [self.width * w / total for w in tb.col_widths]
         xs = [MARGIN_X]

@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4, landscape as _landscape
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.pagesizes import landscape as _landscape
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (
@@ -40,12 +41,13 @@ from reportlab.platypus import (
     PageBreak,
     PageTemplate,
     Spacer,
+    TableStyle,
 )
 from reportlab.platypus import Table as RLTable
-from reportlab.platypus import TableStyle
 
 import sysdeps
-from corpus.model import Cell, Document, Heading, PageBreak as MPageBreak, Paragraph, RenderOptions, Table
+from corpus.model import Cell, Document, Heading, Paragraph, RenderOptions, Table
+from corpus.model import PageBreak as MPageBreak
 
 __all__ = ["render", "FontMissingError", "font_path", "kangxi_map"]
 

@@ -26,7 +26,7 @@ _KIND = {"预算": "budget", "决算": "final"}
 _LEVEL = r"(?:省级|市级|区级|县级|州级)?(?:部门汇总|部门|单位)"
 # "XX局2026年度部门预算", "2026年度XX局部门预算", "2026年度部门预算" (the org, if any, is validated later)
 _AFTER = re.compile(rf"(?P<org>.{{2,40}}?)(?P<year>20\d{{2}})年度?(?P<lvl>{_LEVEL})?(?P<kind>预算|决算)")
-_BEFORE = re.compile(rf"(?P<year>20\d{{2}})年度?(?P<org>.{{2,40}}?)(?P<lvl>部门汇总|部门|单位)(?P<kind>预算|决算)")
+_BEFORE = re.compile(r"(?P<year>20\d{2})年度?(?P<org>.{2,40}?)(?P<lvl>部门汇总|部门|单位)(?P<kind>预算|决算)")
 # "北京市人民政府国有资产监督管理委员会2026部门预算情况的说明": the year without 年
 _AFTER_NO_NIAN = re.compile(rf"(?P<org>.{{2,40}}?)(?P<year>20\d{{2}})(?P<lvl>{_LEVEL})(?P<kind>预算|决算)")
 _BARE = re.compile(rf"(?P<year>20\d{{2}})年度?(?P<lvl>{_LEVEL})?(?P<kind>预算|决算)")

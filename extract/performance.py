@@ -37,7 +37,6 @@ def read_performance(inst: TableInstance) -> tuple[dict, list[dict]]:
             if not any(texts):
                 continue
             row_index += 1
-            first = texts[0] if texts else ""
             if "项目名称" in texts:
                 i = texts.index("项目名称")
                 project["project_name"] = next((x for x in texts[i + 1:] if x), None)

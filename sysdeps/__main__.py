@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import sys
 
-from sysdeps import base_packages, declared, is_installed, missing, _dpkg_files
+from sysdeps import _dpkg_files, base_packages, declared, is_installed, missing
 
 
 def _list() -> int:

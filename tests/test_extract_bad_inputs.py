@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from reportlab.lib.pdfencrypt import StandardEncryption
 
 from extract.api import extract_document, extract_many

@@ -26,7 +26,6 @@ import pytest
 from extract import records
 from tests.test_reliability_inputs import (
     REPO,
-    sample,
     assert_consistent,
     assert_nothing_lost,
     base_home,  # noqa: F401  (session fixture)
@@ -34,6 +33,7 @@ from tests.test_reliability_inputs import (
     manifest_counts,
     registry,
     rows_per_document,
+    sample,
 )
 
 PY = str(Path(sys.executable))

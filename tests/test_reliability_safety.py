@@ -26,9 +26,8 @@ from pathlib import Path
 import pytest
 
 import sysdeps
-
 from tests import pdf_factory as pf
-from tests.test_reliability_inputs import REPO, assert_consistent, sample, fiscal_env, registry, set_env
+from tests.test_reliability_inputs import REPO, assert_consistent, fiscal_env, registry, sample, set_env
 
 PROJECT_DIRS = ("extract", "warehouse", "expectations", "reports", "dagster_project", "scripts", "bench")
 SQL_WORDS = re.compile(

@@ -7,8 +7,8 @@ import pytest
 
 pdfplumber = pytest.importorskip("pdfplumber")
 
-from corpus.model import Cell, Document, Heading, Paragraph, RenderOptions, Table  # noqa: E402
 from corpus import render_reportlab  # noqa: E402
+from corpus.model import Cell, Document, Heading, Paragraph, RenderOptions, Table  # noqa: E402
 
 
 def _font_or_skip():

@@ -3,7 +3,6 @@ tolerance and fails just beyond it; missing inputs are insufficient_data, inappl
 rules not_applicable; results and findings land in raw.dq_result / raw.dq_finding."""
 from __future__ import annotations
 
-import copy
 from decimal import Decimal
 
 import duckdb

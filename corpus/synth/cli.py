@@ -9,8 +9,8 @@ import sys
 
 from corpus.synth.budget import XDOC_KINDS, BudgetSpec, build_budget
 from corpus.synth.build import DEFECT_KINDS, DocSpec, build_document, choose_variants, finalize_variants
-from corpus.synth.tables import Style
 from corpus.synth.data import FIRST_YEAR, department_years, departments
+from corpus.synth.tables import Style
 
 DEFAULT_YEARS = [2022, 2023, 2024]
 

@@ -162,7 +162,7 @@ def build_narrative(n: Narrative, cur: YearData, prev: YearData, *, dept_name: s
     py = y - 1
     t, p = cur.total, prev.total
     inc_total, inc_prev = t("income"), p("income")
-    spend, spend_prev = t("expenditure"), p("expenditure")
+    spend = t("expenditure")
     grand = inc_total + cur.use_nf_balance + cur.gb_begin + cur.fund_begin + cur.nf_begin
     grand_prev = inc_prev + prev.use_nf_balance + prev.gb_begin + prev.fund_begin + prev.nf_begin
 
@@ -200,7 +200,7 @@ def build_narrative(n: Narrative, cur: YearData, prev: YearData, *, dept_name: s
         ch = n.change(measure, c, pc)
         clauses.append(n.sentence(f"{label} {amt} 万元，比上年{ch}，主要是{reason(rng, c, pc)}"))
     oper = t("operating")
-    clauses.append(f"上缴上级支出 0.00 万元，主要是本单位不涉及此项")
+    clauses.append("上缴上级支出 0.00 万元，主要是本单位不涉及此项")
     clauses.append(n.sentence(f"经营支出 {n.amount('operating_expenditure', oper, ref('expenditure', '合计', 'operating_expenditure'))} 万元"))
     clauses.append("对附属单位补助支出 0.00 万元，主要是本单位不涉及此项")
     head = n.sentence(f"本年支出合计 {n.amount('expenditure_total', spend, ref('expenditure', '合计', 'expenditure_total'))} 万元，其中：")
