@@ -336,6 +336,9 @@ def night_consequences(manifest: Mapping[str, Any]) -> list[dict[str, str]]:
         columns = set(target.get("columns", {}))
         if severity == "warn":
             effect = "warn: the night goes on; a WARN check in Dagster, rows in dbt_test__audit"
+        elif not node.get("test_metadata"):  # a singular test (dbt/tests/*.sql)
+            effect = ("holds back the documents of the failing rows when they carry document_id; "
+                      "else pipeline: keeps the last good copy")
         elif target.get("resource_type") == "model" and columns & set(_DOCUMENT_KEYS) and (
                 target.get("unique_id") in filtered  # the rows leave with the document
                 or "held_back" in str(node.get("config", {}).get("where") or "")):  # held-back rows not tested
