@@ -29,7 +29,7 @@ FISCAL_VARS = ("FISCAL_HOME", "FISCAL_LANDING_DIR", "FISCAL_EXTRACTED_DIR", "FIS
 DEFAULT_DEPTS = ("ndrc", "fin", "arch")
 Q6 = Decimal("0.000001")
 
-pytestmark = pytest.mark.skipif(not list(SAMPLE.glob("*_ys.pdf")), reason="budget sample missing")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not list(SAMPLE.glob("*_ys.pdf")), reason="budget sample missing")]
 
 
 def _departments() -> list[str]:

@@ -71,6 +71,7 @@ def test_status_without_a_warehouse_says_so(home, capsys):
     assert "no published warehouse" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_run_loads_the_landing_folder_and_summarises(home, tmp_path, capsys):
     landing = tmp_path / "drop"
     disclosure_pdf(landing / "a.pdf", "青川州测试局")

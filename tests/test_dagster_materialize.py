@@ -127,6 +127,7 @@ def snapshot(path: Path) -> dict[str, list[str]]:
     return out
 
 
+@pytest.mark.slow
 def test_full_refresh_twice_gives_the_same_warehouse(home, instance):
     from dagster_project.cli import register_landing
     from dagster_project.defs.schedules import full_refresh_tags
@@ -159,6 +160,7 @@ def test_full_refresh_twice_gives_the_same_warehouse(home, instance):
     assert checks["document_not_quarantined"].severity == dg.AssetCheckSeverity.WARN
 
 
+@pytest.mark.slow
 def test_landing_sensor_runs_new_files_corrections_and_broken_files(home, instance):
     landing = home / "landing"
     disclosure_pdf(landing / "a.pdf", "青川州测试局")

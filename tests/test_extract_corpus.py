@@ -38,6 +38,7 @@ def test_seed_every_cell_of_the_nine_tables_and_performance_tables(engine, monke
     assert ok == m, misses[:10]
 
 
+@pytest.mark.slow
 def test_synthetic_corpus_cells_exact():
     paths = sorted((SAMPLE / "synthetic").glob("*.truth.json"))
     if not paths:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import duckdb
+import pytest
 
 from expectations.gx_suites import _tokens, load_suites, validate_all
 from expectations.rules import run_all
@@ -22,6 +23,7 @@ def test_suites_are_well_formed():
             assert e["type"].startswith("Expect")
 
 
+@pytest.mark.slow
 def test_validate_all_passing_and_failing_suites(tmp_path):
     db = build_db(tmp_path / "db", [clean_truth()])
     run_all(db)

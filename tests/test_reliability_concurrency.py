@@ -63,6 +63,7 @@ def corpus(base_home, tmp_path, monkeypatch):  # noqa: F811
     return s, ids
 
 
+@pytest.mark.slow
 def test_analyst_reading_during_load_and_publish_never_sees_partial_data(corpus, tmp_path):
     from warehouse.load import load_extracted
     from warehouse.publish import publish

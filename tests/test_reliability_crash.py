@@ -98,6 +98,7 @@ def many(base_home, tmp_path) -> tuple[Path, dict[str, str], list[str]]:  # noqa
     return home, env, ids
 
 
+@pytest.mark.slow
 def test_sigkill_during_load_leaves_every_document_all_or_nothing(many, monkeypatch):
     home, env, ids = many
     for k, v in env.items():
@@ -171,6 +172,7 @@ def complete_documents(extracted: Path) -> dict[str, dict]:
     return docs
 
 
+@pytest.mark.slow
 def test_sigkill_during_extraction_leaves_no_partial_document(base_home, tmp_path):  # noqa: F811
     landing = tmp_path / "landing"
     names = ["2022_agri_hz", "2022_edu_bj", "2023_aud_hz", "2022_civ_hz", "2024_arch_hz", "2023_cult_hz"]

@@ -84,6 +84,7 @@ def test_seed_consistent_tables_pass(seed_findings):
         assert rule_id not in failing, rule_id
 
 
+@pytest.mark.slow
 def test_synthetic_corpus_scores_full_recall_and_precision():
     if not truth_files(SYNTHETIC):
         pytest.skip("no synthetic truth under corpus/sample/synthetic")

@@ -333,6 +333,7 @@ def committed() -> dict[str, dict]:
 
 # ----------------------------------------------------------------------------- tests
 
+@pytest.mark.slow
 def test_truth_is_deterministic_and_matches_committed(tmp_path: pathlib.Path) -> None:
     a, b = tmp_path / "a", tmp_path / "b"
     generate(SEED, a, truth_only=True)
