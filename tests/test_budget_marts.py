@@ -22,10 +22,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import FISCAL_VARS
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "corpus" / "sample" / "synthetic"
-FISCAL_VARS = ("FISCAL_HOME", "FISCAL_LANDING_DIR", "FISCAL_EXTRACTED_DIR", "FISCAL_DUCKDB_PATH",
-               "FISCAL_PUBLISHED_PATH", "FISCAL_REPORTS_DIR", "FISCAL_WORKERS", "DAGSTER_HOME")
 DEFAULT_DEPTS = ("ndrc", "fin", "arch")
 Q6 = Decimal("0.000001")
 

@@ -12,17 +12,6 @@ from dagster_project import cli
 
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
 
-FISCAL_VARS = ("FISCAL_HOME", "FISCAL_LANDING_DIR", "FISCAL_EXTRACTED_DIR", "FISCAL_DUCKDB_PATH",
-               "FISCAL_PUBLISHED_PATH", "FISCAL_REPORTS_DIR", "FISCAL_WORKERS", "DAGSTER_HOME")
-
-
-@pytest.fixture
-def home(tmp_path, monkeypatch) -> Path:
-    for var in FISCAL_VARS:
-        monkeypatch.delenv(var, raising=False)  # restored after the test, even if the CLI sets them
-    monkeypatch.setenv("FISCAL_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("FISCAL_WORKERS", "2")
-    return tmp_path / "home"
 
 
 def disclosure_pdf(path: Path, department: str) -> Path:

@@ -11,14 +11,12 @@ import pytest
 import extract.api
 from dagster_project.defs import assets
 from dagster_project.defs.resources import FiscalResource
-
-FISCAL_VARS = ("FISCAL_HOME", "FISCAL_LANDING_DIR", "FISCAL_EXTRACTED_DIR")
+from tests.conftest import clear_fiscal_env
 
 
 @pytest.fixture
 def home(tmp_path, monkeypatch) -> Path:
-    for var in FISCAL_VARS:
-        monkeypatch.delenv(var, raising=False)
+    clear_fiscal_env(monkeypatch)
     monkeypatch.setenv("FISCAL_HOME", str(tmp_path))
     (tmp_path / "landing").mkdir()
     return tmp_path

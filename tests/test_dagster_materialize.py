@@ -19,22 +19,9 @@ warnings.filterwarnings("ignore", category=dg.BetaWarning)
 REPO = Path(__file__).resolve().parent.parent
 SEED_PDF = REPO / "corpus" / "sample" / "seed" / "yanbian-2023-final.pdf"
 
-FISCAL_VARS = ("FISCAL_HOME", "FISCAL_LANDING_DIR", "FISCAL_EXTRACTED_DIR", "FISCAL_DUCKDB_PATH",
-               "FISCAL_PUBLISHED_PATH", "FISCAL_REPORTS_DIR", "FISCAL_WORKERS")
 # Differ between two loads of the same files by design: when, how long, which run.
 VOLATILE_TABLES = {"load_run"}
 VOLATILE_COLUMNS = {"extract_seconds", "manifest_hash", "invocation_id", "run_id", "seconds"}
-
-
-@pytest.fixture
-def home(tmp_path, monkeypatch) -> Path:
-    for var in FISCAL_VARS:
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("FISCAL_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("FISCAL_WORKERS", "2")
-    monkeypatch.setenv("FISCAL_LANDING_SETTLE_S", "0")
-    (tmp_path / "home" / "landing").mkdir(parents=True)
-    return tmp_path / "home"
 
 
 @pytest.fixture

@@ -22,17 +22,15 @@ from dagster_project.defs.partitions import RANGE_START_TAG as ASSET_PARTITION_R
 from dagster_project.defs.resources import FiscalResource
 from dagster_project.defs.schedules import nightly_refresh
 from dagster_project.defs.sensors import landing_sensor
+from tests.conftest import clear_fiscal_env
 
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
 
-FISCAL_VARS = ("FISCAL_HOME", "FISCAL_LANDING_DIR", "FISCAL_EXTRACTED_DIR", "FISCAL_DUCKDB_PATH",
-               "FISCAL_PUBLISHED_PATH", "FISCAL_REPORTS_DIR")
 
 
 @pytest.fixture
 def landing_dir(tmp_path, monkeypatch) -> Path:
-    for var in FISCAL_VARS:
-        monkeypatch.delenv(var, raising=False)
+    clear_fiscal_env(monkeypatch)
     monkeypatch.setenv("FISCAL_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("FISCAL_LANDING_SETTLE_S", "0")
     path = tmp_path / "home" / "landing"

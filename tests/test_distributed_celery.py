@@ -20,6 +20,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from tests.conftest import FISCAL_VARS
+
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
 
 REPO = Path(__file__).resolve().parent.parent
@@ -27,8 +29,6 @@ SAMPLE = REPO / "corpus" / "sample"
 # a handful of the bundled sample, not all of it: the seed 决算 and three synthetic documents
 SUBSET = [SAMPLE / "seed" / "yanbian-2023-final.pdf",
           *(SAMPLE / "synthetic" / n for n in ("2022_agency_ys.pdf", "2022_agri_ys.pdf", "2022_agency_hz.pdf"))]
-FISCAL_VARS = ("FISCAL_HOME", "FISCAL_LANDING_DIR", "FISCAL_EXTRACTED_DIR", "FISCAL_DUCKDB_PATH",
-               "FISCAL_PUBLISHED_PATH", "FISCAL_REPORTS_DIR", "FISCAL_LANDING_STORE", "FISCAL_EXTRACTED_STORE")
 
 
 def test_the_distributed_job_batches_extraction_and_keeps_one_writer():

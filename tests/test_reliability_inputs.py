@@ -26,6 +26,7 @@ from reportlab.lib.pdfencrypt import StandardEncryption
 from extract import records
 from extract.pdf import sha256_file
 from tests import pdf_factory as pf
+from tests.conftest import FISCAL_VARS
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "corpus" / "sample"
@@ -34,9 +35,6 @@ BASE_SAMPLES = ("synthetic/2022_arch_hz.pdf", "synthetic/2023_agency_hz.pdf", "s
 #: the good document landed together with each bad file (the quickest sample to extract)
 GOOD_SAMPLE = "synthetic/2022_aud_hz.pdf"
 RECORD_TABLES = tuple(records.SCHEMAS)
-FISCAL_VARS = ("FISCAL_HOME", "FISCAL_LANDING_DIR", "FISCAL_EXTRACTED_DIR", "FISCAL_DUCKDB_PATH",
-               "FISCAL_PUBLISHED_PATH", "FISCAL_REPORTS_DIR", "FISCAL_WORKERS", "FISCAL_DOC_TIMEOUT_S",
-               "FISCAL_DOC_MEMORY_MB", "FISCAL_MAX_PAGES", "DAGSTER_HOME")
 
 
 # ----------------------------------------------------------------------------------- helpers

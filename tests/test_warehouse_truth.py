@@ -16,12 +16,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.conftest import FISCAL_VARS
+
 pytestmark = pytest.mark.slow  # the module's fixture runs the whole pipeline once
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "corpus" / "sample"
-FISCAL_VARS = ("FISCAL_HOME", "FISCAL_LANDING_DIR", "FISCAL_EXTRACTED_DIR", "FISCAL_DUCKDB_PATH",
-               "FISCAL_PUBLISHED_PATH", "FISCAL_REPORTS_DIR", "DAGSTER_HOME")
 
 
 def _truth(path: Path) -> dict:

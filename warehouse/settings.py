@@ -31,6 +31,13 @@ def _path(var: str, default: Path) -> Path:
     return Path(value).expanduser().resolve() if value else default.resolve()
 
 
+# Every environment variable the pipeline reads (tests clear them all before setting their own).
+ENV_VARS = ("FISCAL_HOME", "FISCAL_LANDING_DIR", "FISCAL_EXTRACTED_DIR", "FISCAL_DUCKDB_PATH",
+            "FISCAL_PUBLISHED_PATH", "FISCAL_REPORTS_DIR", "FISCAL_WORKERS", "FISCAL_DOC_TIMEOUT_S",
+            "FISCAL_DOC_MEMORY_MB", "FISCAL_MAX_PAGES", "FISCAL_DBT_DIR", "FISCAL_LANDING_SETTLE_S",
+            "FISCAL_PAGE_ENGINE", "DAGSTER_HOME")
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path

@@ -1,0 +1,35 @@
+"""Fixtures shared by the test modules.
+
+* ``home``: an empty pipeline home in ``tmp_path`` (landing folder created), every
+  ``FISCAL_*`` variable of :data:`warehouse.settings.ENV_VARS` cleared first and restored
+  after the test, two extraction workers, no settle time for the landing sensor.
+* :func:`clear_fiscal_env` for fixtures of wider scope that manage the environment
+  themselves.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from warehouse.settings import ENV_VARS as FISCAL_VARS
+
+__all__ = ["FISCAL_VARS", "clear_fiscal_env"]
+
+
+def clear_fiscal_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unset every variable the pipeline reads (monkeypatch restores them afterwards)."""
+    for var in FISCAL_VARS:
+        monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty pipeline home under ``tmp_path`` with FISCAL_* pointing at it."""
+    clear_fiscal_env(monkeypatch)
+    h = tmp_path / "home"
+    monkeypatch.setenv("FISCAL_HOME", str(h))
+    monkeypatch.setenv("FISCAL_WORKERS", "2")
+    monkeypatch.setenv("FISCAL_LANDING_SETTLE_S", "0")
+    (h / "landing").mkdir(parents=True)
+    return h
