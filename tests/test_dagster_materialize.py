@@ -14,14 +14,13 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from tests.warehouse_snapshot import snapshot
+
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
 
 REPO = Path(__file__).resolve().parent.parent
 SEED_PDF = REPO / "corpus" / "sample" / "seed" / "yanbian-2023-final.pdf"
 
-# Differ between two loads of the same files by design: when, how long, which run.
-VOLATILE_TABLES = {"load_run"}
-VOLATILE_COLUMNS = {"extract_seconds", "manifest_hash", "invocation_id", "run_id", "seconds"}
 
 
 @pytest.fixture
@@ -85,33 +84,6 @@ def registry(path: Path) -> dict[str, dict]:
         cur = con.execute("select * from raw.document_registry")
         cols = [c[0] for c in cur.description]
         return {row[0]: dict(zip(cols, row)) for row in cur.fetchall()}
-
-
-def snapshot(path: Path) -> dict[str, list[str]]:
-    """Every base table of a DuckDB file, minus columns that record when/how long, rows sorted."""
-    import duckdb
-
-    out: dict[str, list[str]] = {}
-    with duckdb.connect(str(path), read_only=True) as con:
-        tables = con.execute(
-            "select table_schema, table_name from information_schema.tables "
-            "where table_type = 'BASE TABLE' order by 1, 2"
-        ).fetchall()
-        for schema, table in tables:
-            if table in VOLATILE_TABLES:
-                continue
-            cols = con.execute(
-                "select column_name, data_type from information_schema.columns "
-                "where table_schema = ? and table_name = ? order by ordinal_position",
-                [schema, table],
-            ).fetchall()
-            keep = [c for c, t in cols if not (t.startswith("TIMESTAMP") or c.endswith("_at") or c in VOLATILE_COLUMNS)]
-            if not keep:
-                continue
-            select = ", ".join('"' + c.replace('"', '""') + '"' for c in keep)
-            rows = con.execute(f'select {select} from "{schema}"."{table}"').fetchall()
-            out[f"{schema}.{table}"] = sorted(repr(r) for r in rows)
-    return out
 
 
 @pytest.mark.slow
