@@ -87,6 +87,8 @@ def score(truth_dir: str | Path, duckdb_path: str | Path | None = None, *, run: 
     clean = {"documents": 0, "with_error_findings": 0, "false_positives": []}
     unexplained: list[dict[str, Any]] = []
     not_evaluated: list[str] = []
+    # does each warning rule earn its place? documents it fires on, clean vs with a labelled defect
+    warn_docs: dict[str, dict[str, int]] = defaultdict(lambda: {"clean": 0, "defective": 0, "explained": 0})
     for p in paths:
         truth = json.loads(p.read_text(encoding="utf-8"))
         doc_id = document_id_for(p, truth)
@@ -95,6 +97,13 @@ def score(truth_dir: str | Path, duckdb_path: str | Path | None = None, *, run: 
         findings = findings_by_doc.get(doc_id, [])
         defects = truth.get("defects") or []
         errors = [f for f in findings if f["severity"] == "error"]
+        warned = {f["rule_id"] for f in findings if f["severity"] == "warning"}
+        for rid in warned:
+            warn_docs[rid]["clean" if not defects else "defective"] += 1
+        if defects:
+            allowed_here = {r for d in defects for r in mapping.get(d["kind"], ())}
+            for rid in warned & allowed_here:
+                warn_docs[rid]["explained"] += 1
         if not defects:
             clean["documents"] += 1
             if errors:
@@ -129,6 +138,7 @@ def score(truth_dir: str | Path, duckdb_path: str | Path | None = None, *, run: 
         "precision_clean_documents": (clean["documents"] - clean["with_error_findings"]) / clean["documents"] if clean["documents"] else None,
         "clean": clean,
         "errors_beyond_injected_defect": unexplained,
+        "warnings_by_rule": dict(sorted(warn_docs.items())),
     }
 
 
@@ -180,6 +190,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error findings on defective documents not explained by their defect: {len(extra)}")
         for e in extra[:10]:
             print(f"      {e['file']} {e['rule_id']} {e['message']}"[:240])
+    warn = res["warnings_by_rule"]
+    if warn:
+        print("warning rules: documents they fire on (clean / with a defect / explained by the defect's kind)")
+        for rid, v in sorted(warn.items(), key=lambda kv: -kv[1]["clean"]):
+            print(f"  {rid:32s} {v['clean']:4d} / {v['defective']:3d} / {v['explained']:3d}")
     ok = (rec in (None, 1.0)) and (prec in (None, 1.0))
     return 0 if ok else 1
 

@@ -143,11 +143,11 @@ def test_balance_and_cross_rules_fail_past_half_a_unit(tmp_path):
     ("XB01_08_CLASSES", "budget_general_expenditure", "208", None, "40.01"),
     ("XB01_05_CLASSES", "budget_fiscal_expenditure", "201", None, "59.99"),
     ("XB01_09_BASIC", "budget_general_basic", "合计", None, "70.01"),
-    ("XB11_09_VEHICLE", "budget_general_basic", "30231", None, "5.99"),
+    ("XB11_09_VEHICLE", "budget_general_basic", "30231", None, "6.01"),  # 30231 above the 三公 figure
 ])
 def test_cross_table_rules(tmp_path, rule_id, table, row_key, measure, value):
     ok_value = {"70.01": "70.005", "4.99": "4.995", "99.99": "99.995", "100.01": "100.005", "40.01": "40.005",
-                "59.99": "59.995", "5.99": "5.995"}[value]
+                "59.99": "59.995", "6.01": "6.005"}[value]
     ok = set_budget_cell(clean_budget_truth("ok.pdf"), table, row_key, ok_value, measure)
     bad = set_budget_cell(clean_budget_truth("bad.pdf"), table, row_key, value, measure)
     res, findings = _run(tmp_path, [ok, bad])

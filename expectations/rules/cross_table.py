@@ -143,11 +143,19 @@ def _cross_cells(out: Outcome, doc: Doc, p: dict[str, Any]) -> None:
         if rcell is None and R["row_key"] in ("人员经费合计", "公用经费合计"):
             out.insufficient(f"{table_no(R['table'])} {R['row_key']} not found")
             continue
+        tolerance = doc.rounding(L["table"], R["table"])
+        at_least = pair.get("relation") == "at_least"  # left covers more than right: left ≥ right
+        if at_least and amount(lcell) >= amount(rcell) - tolerance:
+            out.ok()
+            continue
         out.compare_equal(
-            table=L["table"], cell=lcell, expected=amount(rcell), tolerance=doc.rounding(L["table"], R["table"]),
+            table=L["table"], cell=lcell, expected=amount(rcell), tolerance=tolerance,
             row_key=L["row_key"], measure=L.get("measure"),
-            msg_zh=f"{table_no(L['table'])} {L['row_key']} {measure_zh(L.get('measure'))}{phase_zh(L.get('phase'))} 与 {table_no(R['table'])} {R['row_key']} 不一致",
-            msg_en=f"{table_en(L['table'])} {L['row_key']} {L.get('measure')} vs {table_en(R['table'])} {R['row_key']}",
+            msg_zh=f"{table_no(L['table'])} {L['row_key']} {measure_zh(L.get('measure'))}{phase_zh(L.get('phase'))} "
+                   + (f"小于 {table_no(R['table'])} {R['row_key']}（前者口径更宽，应不小于后者）" if at_least
+                      else f"与 {table_no(R['table'])} {R['row_key']} 不一致"),
+            msg_en=f"{table_en(L['table'])} {L['row_key']} {L.get('measure')} "
+                   + ("below" if at_least else "vs") + f" {table_en(R['table'])} {R['row_key']}",
             page_cells=[rcell],
         )
 
