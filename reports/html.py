@@ -116,6 +116,13 @@ def _defect_card(d: Defect, doc: dict[str, Any], pictures: PagePictures | None) 
                  f"{_e(zh(f.get('message')))}</li>" for f in d.evidence)
     evidence = (f"<details><summary>依据：{len(d.evidence)} 条勾稽关系未通过</summary><ul>{ev}</ul></details>"
                 if d.evidence else "")
+    # the tables the finding rests on, and whether their own totals were verified: the rule engine
+    # downgrades a comparison that rests on a table whose own identities fail, and says so (本项未核实)
+    rests = sorted({f.get("table_name") for f in d.evidence if f.get("table_name")})
+    if rests and d.category in ("cross_table", "narrative"):
+        unverified = any("未核实" in (f.get("message") or "") for f in d.evidence)
+        evidence += (f"<p class='muted'>所依据的表：{_e('、'.join(table_label(t) for t in rests))}"
+                     + ("（其中有表自身勾稽不成立，本项未核实）" if unverified else "（各表自身合计已核实）") + "</p>")
     pics = []
     if pictures is not None:
         seen = set()
