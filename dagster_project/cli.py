@@ -403,7 +403,25 @@ def cmd_status(args) -> int:
     if not args.brief:
         print()
         print(summary(settings))
+        unrecognised_tables(db)
     return 0
+
+
+def unrecognised_tables(db: Path, limit: int = 20) -> None:
+    """Tables the catalog could not name, by normalised title (an alias in tables.yaml names them)."""
+    if not _table_exists(db, "raw", "extracted_table"):
+        return
+    from extract.survey import UNRECOGNISED_SQL
+
+    _, rows = _query(db, UNRECOGNISED_SQL)
+    if not rows:
+        return
+    print(f"\n未识别的表 / unrecognised tables ({sum(r[1] for r in rows)} in {len(rows)} title(s)); "
+          "name them with a title alias in extract/catalog/tables.yaml, then `fiscal run --force`:")
+    print(format_table(["normalised_title", "tables", "documents", "ambiguous", "example"],
+                       [r[:5] for r in rows[:limit]], max_width=60))
+    if len(rows) > limit:
+        print(f"… and {len(rows) - limit} more title(s)")
 
 
 def build_parser() -> argparse.ArgumentParser:
