@@ -164,3 +164,20 @@ def test_a_block_with_an_unreadable_code_is_not_summed():
     doc = Doc.from_rows({"document_id": "k", "doc_kind": "final", "fiscal_year": 2024}, cells)
     (out,) = evaluate_document(doc, [rule_by_id("T03_CLASS_EQ_SUM_CHILDREN")])
     assert out.status == "insufficient_data" and not out.findings, out.detail
+
+
+def test_a_document_whose_tables_are_all_unrecognised_is_loaded_with_a_warning():
+    meta = {"document_id": "u", "doc_kind": "budget", "fiscal_year": 2026}
+    generic = [{"table_name": "unmapped", "table_seq": 1, "is_mapped": False, "normalised_title": "专项资金表",
+                "first_page": 5},
+               {"table_name": "unmapped", "table_seq": 2, "is_mapped": False, "normalised_title": "债务表",
+                "first_page": 8}]
+    (out,) = evaluate_document(Doc.from_rows(meta, [], tables=generic), [rule_by_id("E_NO_TABLE_RECOGNISED")])
+    assert out.status == "fail" and out.rule.severity == "warning"
+    (f,) = out.findings
+    assert f.page == 5 and "2 张表均未能识别" in f.message and "专项资金表" in f.message
+    named = generic + [{"table_name": "budget_summary", "table_seq": 3, "is_mapped": True, "first_page": 3}]
+    (ok,) = evaluate_document(Doc.from_rows(meta, [], tables=named), [rule_by_id("E_NO_TABLE_RECOGNISED")])
+    assert ok.status == "pass"
+    (na,) = evaluate_document(Doc.from_rows(meta, [], tables=[]), [rule_by_id("E_NO_TABLE_RECOGNISED")])
+    assert na.status == "not_applicable"

@@ -34,3 +34,23 @@ def _cell_unparsed(out: Outcome, doc: Doc, p: dict[str, Any]) -> None:
                             f" / the cell text is not one amount"))
         else:
             out.ok()
+
+
+@check("no_table_recognised")
+def _no_table_recognised(out: Outcome, doc: Doc, p: dict[str, Any]) -> None:
+    """A document whose tables were all read generically: loaded (its numbers are in the facts
+    under unrecognised:<title>), but no template rule can check it until the catalog names one."""
+    tables = [t for t in doc.table_rows if t.get("table_name") != "performance_self_assessment"]
+    if not tables:
+        out.na("no tables")
+        return
+    if any(t.get("is_mapped") for t in tables):
+        out.ok()
+        return
+    first = min(tables, key=lambda t: t.get("first_page") or 10**6)
+    titles = "、".join(sorted({clip(t.get("normalised_title") or t.get("printed_title") or "(无标题)")
+                                 for t in tables})[:5])
+    out.add(Finding(None, first.get("first_page"), None, None, None, None, None, None,
+                    f"文件中的 {len(tables)} 张表均未能识别为已知模板（{titles}），其数字已按表头载入但未做勾稽检查；"
+                    f"请在 extract/catalog/tables.yaml 中为其标题添加别名 / none of the document's {len(tables)} "
+                    f"tables matched a template: loaded generically, not checked"))
