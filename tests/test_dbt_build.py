@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -50,10 +49,8 @@ def built(tmp_path_factory):
     settings.ensure_dirs()
     fx.build_corpus(settings.extracted_dir)
     load_extracted(settings)
-    t0 = time.monotonic()
     proc = run_dbt(["build"], settings.duckdb_path, work)
-    seconds = time.monotonic() - t0
-    state = {"con": duckdb.connect(str(settings.duckdb_path), read_only=True), "seconds": seconds,
+    state = {"con": duckdb.connect(str(settings.duckdb_path), read_only=True),
              "settings": settings, "work": work, "stdout": proc.stdout}
     yield state
     state["con"].close()
@@ -63,8 +60,8 @@ def q(built, sql, params=None):
     return built["con"].execute(sql, params or []).fetchall()
 
 
-def test_build_is_quick_and_clean(built):
-    assert built["seconds"] < 60, built["seconds"]
+def test_build_is_clean(built):
+    # how long dbt takes is a benchmark figure (bench/run.py), not a unit-test assertion on a shared machine
     assert "ERROR=0" in built["stdout"] and "WARN=0" in built["stdout"]
     # dbt wrote its artefacts under the test's directory, not into the repository's dbt/target
     assert (built["work"] / "target" / "manifest.json").exists()
