@@ -509,6 +509,10 @@ def _certain(r: Mapping[str, Any]) -> bool:
     return not r.get("identity_review") and (conf is None or conf >= MIN_IDENTITY_CONFIDENCE)
 
 
+# The table set of a document that prints no table at all (not one whose tables have no name).
+NO_TABLE = "(no table)"
+
+
 def _same_content(a: Mapping[str, Any], b: Mapping[str, Any], slot: str) -> bool:
     """For the tables slot, two documents print the same kind of tables (half of the smaller
     set of tables in common, by catalog name or printed title): a 140-page 绩效目标表 file is no
@@ -957,7 +961,8 @@ def _refresh_status(con: duckdb.DuckDBPyConnection, aliases: DepartmentAliases) 
         SELECT r.document_id, r.department_name, r.fiscal_year, r.doc_kind,
                coalesce(d.scope, r.scope) AS identified_scope, r.part,
                r.is_template, r.extraction_status, r.error_code, d.error_message, r.first_seen_at,
-               d.parent_department AS printed_parent, d.identity_confidence, d.identity_review, t.tables
+               d.parent_department AS printed_parent, d.identity_confidence, d.identity_review, t.tables,
+               coalesce(n.n_tables, 0) AS n_tables
           FROM {qtable('document_registry')} AS r
           LEFT JOIN (SELECT document_id, any_value(error_message) AS error_message, any_value(scope) AS scope,
                             any_value(parent_department) AS parent_department,
@@ -968,6 +973,8 @@ def _refresh_status(con: duckdb.DuckDBPyConnection, aliases: DepartmentAliases) 
                             list(DISTINCT CASE WHEN is_mapped THEN table_name ELSE printed_title END) AS tables
                        FROM {qtable('extracted_table')}
                       WHERE is_mapped OR printed_title IS NOT NULL GROUP BY document_id) AS t USING (document_id)
+          LEFT JOIN (SELECT document_id, count(*) AS n_tables
+                       FROM {qtable('extracted_table')} GROUP BY document_id) AS n USING (document_id)
         """
     )
     names = [c[0] for c in cur.description]
@@ -982,6 +989,8 @@ def _refresh_status(con: duckdb.DuckDBPyConnection, aliases: DepartmentAliases) 
         except (TypeError, ValueError):
             r["identity_review"] = []
         r["tables"] = list(r["tables"]) if r["tables"] is not None else ([] if r["identity_confidence"] is not None else None)
+        if r["tables"] == [] and not r["n_tables"]:
+            r["tables"] = [NO_TABLE]  # prints no table at all: comparable with another that prints none
     resolved = resolve_status(rows)
     by_id = {r["document_id"]: r for r in rows}
     ids = list(resolved)
