@@ -76,6 +76,16 @@ class Grid:
         """The cell covering each column of ``row`` (a merged cell repeats)."""
         return [self.slot(row, k) for k in range(self.n_cols)]
 
+    def distinct_cells(self, row: int) -> list[tuple[int, Cell]]:
+        """``(first column, cell)`` of each cell of ``row``, left to right, a merged cell once."""
+        out, seen = [], set()
+        for k, c in enumerate(self.row_cells(row)):
+            if c is None or id(c) in seen:
+                continue
+            seen.add(id(c))
+            out.append((k, c))
+        return out
+
     def row_texts(self, row: int, *, origin_only: bool = True) -> list[str]:
         """Texts per column; with ``origin_only`` a cell's text appears only in the
         slot where the cell starts (so merged cells are not counted twice)."""

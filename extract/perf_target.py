@@ -59,18 +59,6 @@ def _unit(texts: list[str], default: str | None) -> str | None:
     return default
 
 
-def _cells(grid, r):
-    """Distinct cells of a row, left to right (merged cells once)."""
-    out, seen = [], set()
-    for k in range(grid.n_cols):
-        c = grid.slot(r, k)
-        if c is None or id(c) in seen:
-            continue
-        seen.add(id(c))
-        out.append((k, compact(c.text)))
-    return out
-
-
 def read_performance_targets(inst: TableInstance) -> list[dict]:
     """Rows of ``records.PERFORMANCE_TARGET`` (without document_id) for one table."""
     project: dict = {}
@@ -80,7 +68,7 @@ def read_performance_targets(inst: TableInstance) -> list[dict]:
     unit = inst.unit
     for g in inst.grids:
         for r in range(g.n_rows):
-            cells = _cells(g, r)
+            cells = [(k, compact(c.text)) for k, c in g.distinct_cells(r)]
             texts = [t for _, t in cells if t]
             if not texts or all(_COLUMN_NUMBER.match(t) for t in texts):
                 continue  # blank, or the 栏次 row (1 2 3 …, ** under a label)

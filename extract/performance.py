@@ -8,18 +8,6 @@ FUND_ROWS = ("当年财政拨款", "上年结转资金", "其他资金", "年度
 LEVEL_HEADERS = ("一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "偏差原因")
 
 
-def _covering_texts(grid, r):
-    """Distinct cell texts of a row, left to right, merged cells once."""
-    out, seen = [], set()
-    for k in range(grid.n_cols):
-        c = grid.slot(r, k)
-        if c is None or id(c) in seen:
-            continue
-        seen.add(id(c))
-        out.append((k, c))
-    return out
-
-
 def read_performance(inst: TableInstance) -> tuple[dict, list[dict]]:
     t = inst.template
     project = {"table_seq": inst.seq, "project_name": None, "implementing_unit": None,
@@ -32,7 +20,7 @@ def read_performance(inst: TableInstance) -> tuple[dict, list[dict]]:
     row_index = 0
     for g in inst.grids:
         for r in range(g.n_rows):
-            cells = _covering_texts(g, r)
+            cells = g.distinct_cells(r)
             texts = [compact(c.text) for _, c in cells]
             if not any(texts):
                 continue
