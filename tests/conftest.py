@@ -8,13 +8,15 @@
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from warehouse.settings import ENV_VARS as FISCAL_VARS
+from warehouse.settings import Settings
 
-__all__ = ["FISCAL_VARS", "clear_fiscal_env"]
+__all__ = ["FISCAL_VARS", "clear_fiscal_env", "settings_for"]
 
 
 def clear_fiscal_env(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -33,3 +35,21 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("FISCAL_LANDING_SETTLE_S", "0")
     (h / "landing").mkdir(parents=True)
     return h
+
+
+PATH_VARS = ("FISCAL_LANDING_DIR", "FISCAL_EXTRACTED_DIR", "FISCAL_DUCKDB_PATH", "FISCAL_PUBLISHED_PATH",
+             "FISCAL_REPORTS_DIR")
+
+
+def settings_for(home: Path) -> Settings:
+    """Settings whose every path derives from ``home``, for module-scoped fixtures (which cannot
+    use monkeypatch); ``os.environ`` is left exactly as it was."""
+    saved = dict(os.environ)
+    os.environ["FISCAL_HOME"] = str(home)
+    for var in PATH_VARS:
+        os.environ.pop(var, None)
+    try:
+        return Settings.from_env()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)

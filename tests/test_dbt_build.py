@@ -11,8 +11,8 @@ import duckdb
 import pytest
 
 from tests import fixtures_records as fx
+from tests.conftest import settings_for
 from warehouse.load import load_extracted
-from warehouse.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 DBT_DIR = REPO / "dbt"
@@ -37,15 +37,7 @@ def run_dbt(args: list[str], duckdb_path: Path, work: Path) -> subprocess.Comple
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     work = tmp_path_factory.mktemp("dbt")
-    env_backup = dict(os.environ)
-    os.environ["FISCAL_HOME"] = str(work / "data")
-    for var in ("FISCAL_EXTRACTED_DIR", "FISCAL_DUCKDB_PATH", "FISCAL_PUBLISHED_PATH", "FISCAL_LANDING_DIR"):
-        os.environ.pop(var, None)
-    try:
-        settings = Settings.from_env()
-    finally:
-        os.environ.clear()
-        os.environ.update(env_backup)
+    settings = settings_for(work / "data")
     settings.ensure_dirs()
     fx.build_corpus(settings.extracted_dir)
     load_extracted(settings)

@@ -9,7 +9,6 @@ documents, while a naive sum over every loaded line counts the 本级 money twic
 from __future__ import annotations
 
 import json
-import os
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
@@ -18,9 +17,9 @@ import duckdb
 import pytest
 
 from extract.api import extract_many
+from tests.conftest import settings_for
 from tests.test_dbt_build import run_dbt
 from warehouse.load import load_extracted
-from warehouse.settings import Settings
 
 pytestmark = pytest.mark.slow  # extraction of 14 PDFs and a dbt build: ~2.5 min
 
@@ -41,15 +40,7 @@ def warehouse(tmp_path_factory):
     if len(stems) < 4:
         pytest.skip("synthetic sample without 本级 documents")
     work = tmp_path_factory.mktemp("totals")
-    saved = dict(os.environ)
-    os.environ["FISCAL_HOME"] = str(work / "data")
-    for var in ("FISCAL_EXTRACTED_DIR", "FISCAL_DUCKDB_PATH", "FISCAL_PUBLISHED_PATH", "FISCAL_LANDING_DIR"):
-        os.environ.pop(var, None)
-    try:
-        settings = Settings.from_env()
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    settings = settings_for(work / "data")
     settings.ensure_dirs()
     extract_many([SYNTH / f"{s}.pdf" for s in stems], settings.extracted_dir, workers=1, timeout_s=300)
     load_extracted(settings)

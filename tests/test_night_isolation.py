@@ -24,6 +24,7 @@ import duckdb
 import pytest
 
 from tests import fixtures_records as fx
+from tests.conftest import settings_for
 from warehouse import isolation
 from warehouse.load import load_extracted
 from warehouse.publish import check_relations, publish
@@ -93,16 +94,7 @@ BROKEN = {
 
 
 def _settings(root: Path) -> Settings:
-    saved = dict(os.environ)
-    os.environ["FISCAL_HOME"] = str(root)
-    for var in ("FISCAL_EXTRACTED_DIR", "FISCAL_DUCKDB_PATH", "FISCAL_PUBLISHED_PATH", "FISCAL_LANDING_DIR",
-                "FISCAL_REPORTS_DIR"):
-        os.environ.pop(var, None)
-    try:
-        settings = Settings.from_env()
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    settings = settings_for(root)
     settings.ensure_dirs()
     return settings
 
