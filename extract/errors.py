@@ -1,9 +1,24 @@
 """Typed extraction errors: each says what the file is and what a person can do.
 
 A document that raises one of these is quarantined with ``code`` and
-``message``; nothing else in the run is affected.
+``message``; nothing else in the run is affected.  The message is Chinese first — the
+problem and what the officer does, from ``catalog/remedies.yaml`` (the same wording the
+report and the Excel workbooks use) — then the technical detail and the English action.
 """
 from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+REMEDIES = Path(__file__).with_name("catalog") / "remedies.yaml"
+
+
+@lru_cache(maxsize=1)
+def remedies() -> dict[str, dict[str, str]]:
+    """Problem and action in Chinese for every error code and registry status."""
+    return yaml.safe_load(REMEDIES.read_text(encoding="utf-8"))
 
 
 class ExtractionError(Exception):
@@ -16,7 +31,8 @@ class ExtractionError(Exception):
 
     @property
     def message(self) -> str:
-        return f"{self.detail} — {self.action}"
+        zh = remedies().get(self.code) or remedies()["extraction_error"]
+        return f"{zh['problem']}：{zh['action']}（{self.detail} — {self.action}）"
 
 
 class EmptyFile(ExtractionError):
@@ -41,8 +57,7 @@ class EncryptedPdf(ExtractionError):
 
 class ImageOnlyPdf(ExtractionError):
     code = "image_only"
-    action = ("扫描件，OCR 未读出文字（或 OCR 已关闭 FISCAL_OCR=0 / 未安装）：请检查扫描质量或向部门索取电子版。"
-              " The PDF is a scan without a text layer and OCR read no text from it (or OCR is off, "
+    action = ("The PDF is a scan without a text layer and OCR read no text from it (or OCR is off, "
               "FISCAL_OCR=0, or its engine is not installed): check the scan, ask the department for the "
               "digital export, or a cleaner scan.")
 

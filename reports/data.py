@@ -15,9 +15,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from expectations.rules import load_rules, measure_zh, table_catalog, table_no
+from extract.errors import remedies
 
 HERE = Path(__file__).resolve().parent
 NO_DEPARTMENT = "（未识别部门）"
@@ -42,11 +41,6 @@ def _rows(con, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]
 def _exists(con, table: str) -> bool:
     return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw' AND table_name = ?",
                             [table]).fetchone()[0])
-
-
-@cache
-def remedies() -> dict[str, dict[str, str]]:
-    return yaml.safe_load((HERE / "remedies.yaml").read_text(encoding="utf-8"))
 
 
 @cache
@@ -217,8 +211,8 @@ def _held_back(con) -> list[dict[str, Any]]:
     for r in rows:
         key = r.get("error_code") or ("template" if r.get("is_template") else r.get("status"))
         rem = remedies().get(key) or remedies()[r.get("status") if r.get("status") in remedies() else "quarantined"]
-        out.append({**r, "problem": rem["problem"], "action": rem["action"],
-                    "detail": (extra.get(r["document_id"]) or {}).get("error_message") or r.get("reason") or ""})
+        detail = (extra.get(r["document_id"]) or {}).get("error_message") or r.get("reason") or ""
+        out.append({**r, "problem": rem["problem"], "action": rem["action"], "detail": _technical(detail, rem)})
     if _exists(con, "document_hold"):  # loaded, but held back by a failing data test (warehouse/isolation.py)
         reg = {r["document_id"]: r for r in _rows(con, "SELECT * FROM raw.document_registry")}
         holds: dict[str, list[str]] = defaultdict(list)
@@ -232,8 +226,17 @@ def _held_back(con) -> list[dict[str, Any]]:
             rem = remedies().get(r.get("error_code") or "") or remedies()["quarantined"]
             out.append({"document_id": None, "file_name": r.get("file_name") or r.get("file_path"), "department_name": None,
                         "fiscal_year": None, "problem": rem["problem"], "action": rem["action"],
-                        "detail": r.get("reason") or ""})
+                        "detail": _technical(r.get("reason") or "", rem)})
     return out
+
+
+def _technical(message: str, rem: dict[str, str]) -> str:
+    """The technical part of an extraction message: the report already prints the problem and
+    the action (``ExtractionError.message`` starts with both, then the detail in brackets)."""
+    lead = f"{rem['problem']}：{rem['action']}"
+    if message.startswith(lead):
+        return message[len(lead):].strip().removeprefix("（").removesuffix("）")
+    return message
 
 
 # ---------------------------------------------------------------------------

@@ -110,3 +110,17 @@ def test_worker_crash_is_quarantined(tmp_path, monkeypatch):
     p = pf.text_pdf(tmp_path / "crash.pdf", pf.disclosure_lines())
     results = extract_many([p], tmp_path / "out", workers=1, timeout_s=30)
     assert results[0]["error_code"] == "worker_crashed"
+
+
+def test_every_error_code_has_a_chinese_remedy_and_leads_with_it():
+    """The operator reads the quarantine reason in `fiscal status`: Chinese problem and
+    action first (the catalog the report uses), the technical detail after."""
+    from extract import errors
+    codes = {cls.code: cls for cls in vars(errors).values()
+             if isinstance(cls, type) and issubclass(cls, errors.ExtractionError)}
+    assert len(codes) >= 10
+    for code, cls in codes.items():
+        rem = errors.remedies()[code]  # KeyError = an error code without Chinese wording
+        msg = cls("x.pdf: detail").message
+        assert msg.startswith(f"{rem['problem']}：{rem['action']}"), msg
+        assert "x.pdf: detail" in msg and cls.action in msg
