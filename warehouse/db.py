@@ -13,13 +13,15 @@ are decided here once.
 * Reading: :func:`execute` (drains the result), :func:`fetch_dicts`, :func:`fetch_scalar`,
   :func:`fetch_table` (column names and tuples), :func:`table_exists`, :func:`table_columns`;
   on a file opened read-only for one question: :func:`query_file`, :func:`file_has_table`.
-* Writing: :func:`insert_arrow` (an Arrow table into an existing table, columns by name).
+* Writing: :func:`insert_arrow` (an Arrow table into an existing table, columns by name),
+  :func:`registered` (an Arrow table visible to SQL for a ``with`` block).
 """
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import duckdb
 import pyarrow as pa
@@ -126,11 +128,19 @@ def table_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> li
         "ORDER BY ordinal_position", [schema, table]).fetchall()]
 
 
+@contextmanager
+def registered(con: duckdb.DuckDBPyConnection, name: str, data: pa.Table) -> Iterator[str]:
+    """An Arrow table visible to SQL as the view ``name`` for the ``with`` block (values go
+    into SQL this way, never interpolated)."""
+    con.register(name, data)
+    try:
+        yield name
+    finally:
+        con.unregister(name)
+
+
 def insert_arrow(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table, schema: str = RAW) -> None:
     """INSERT the rows of an Arrow table into ``schema.table``, columns matched by name."""
-    con.register("_wh_rows", data)
-    try:
+    with registered(con, "_wh_rows", data):
         cols = ", ".join(qident(c) for c in data.column_names)
         execute(con, f"INSERT INTO {qtable(table, schema)} ({cols}) SELECT {cols} FROM _wh_rows")
-    finally:
-        con.unregister("_wh_rows")

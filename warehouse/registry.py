@@ -19,7 +19,7 @@ from typing import Any, Mapping
 import duckdb
 import pyarrow as pa
 
-from warehouse.db import execute, insert_arrow, qtable
+from warehouse.db import execute, insert_arrow, qtable, registered
 from warehouse.manifest import (
     SEEN_TIME_KEYS,
     ExtractedDocument,
@@ -141,8 +141,7 @@ def upsert_files(con: duckdb.DuckDBPyConnection, file_rows: list[tuple[str, str,
             "seen_at": pa.array([r[4] for r in file_rows], pa.timestamp("us")),
         }
     )
-    con.register("_wh_files", data)
-    try:
+    with registered(con, "_wh_files", data):
         execute(
             con,
             f"""
@@ -165,8 +164,6 @@ def upsert_files(con: duckdb.DuckDBPyConnection, file_rows: list[tuple[str, str,
              GROUP BY document_id, file_path
             """
         )
-    finally:
-        con.unregister("_wh_files")
 
 
 def touch_seen(con: duckdb.DuckDBPyConnection, docs: list[ExtractedDocument], seen_files: list[Mapping[str, Any]],

@@ -21,7 +21,7 @@ import duckdb
 import pyarrow as pa
 
 from extract import records
-from warehouse.db import RAW, execute, qident, qtable
+from warehouse.db import RAW, execute, qident, qtable, registered
 
 #: record tables, one per Arrow schema of extract/records.py
 RECORD_TABLES: tuple[str, ...] = tuple(records.SCHEMAS)
@@ -135,11 +135,8 @@ BOOKKEEPING_DDL: dict[str, list[tuple[str, str]]] = {
 
 def arrow_columns(con: duckdb.DuckDBPyConnection, schema: pa.Schema) -> list[tuple[str, str]]:
     """DuckDB column types for an Arrow schema (DECIMAL(24,6) stays DECIMAL)."""
-    con.register("_wh_empty", schema.empty_table())
-    try:
+    with registered(con, "_wh_empty", schema.empty_table()):
         return [(r[0], r[1]) for r in con.execute("DESCRIBE SELECT * FROM _wh_empty").fetchall()]
-    finally:
-        con.unregister("_wh_empty")
 
 
 def columns_of(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:

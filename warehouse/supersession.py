@@ -25,7 +25,7 @@ from typing import Any, Mapping, Sequence
 import duckdb
 import pyarrow as pa
 
-from warehouse.db import execute, fetch_dicts, qtable
+from warehouse.db import execute, fetch_dicts, qtable, registered
 from warehouse.identity import DepartmentAliases, disclosure_id_for, disclosure_key
 from warehouse.manifest import QUARANTINED, coerce_bool
 
@@ -200,8 +200,7 @@ def refresh_status(con: duckdb.DuckDBPyConnection, aliases: DepartmentAliases) -
             "is_current_narrative": pa.array([resolved[i]["is_current_narrative"] for i in ids], pa.bool_()),
         }
     )
-    con.register("_wh_status", data)
-    try:
+    with registered(con, "_wh_status", data):
         execute(
             con,
             f"""
@@ -226,8 +225,6 @@ def refresh_status(con: duckdb.DuckDBPyConnection, aliases: DepartmentAliases) -
                     OR r.is_current_narrative IS DISTINCT FROM s.is_current_narrative)
             """
         )
-    finally:
-        con.unregister("_wh_status")
     summary: dict[str, int] = {}
     for v in resolved.values():
         summary[v["status"]] = summary.get(v["status"], 0) + 1
