@@ -155,13 +155,32 @@ def summary(settings, result=None) -> str:
             out.append(f"refused landing files (not read): {len(rows)}")
             out.extend(f"  {r[0]}: [{r[1]}] {r[2]}" for r in rows)
     if file_has_table(db, "raw", "dq_finding"):
-        _, rows = query_file(db, "select coalesce(severity, '?'), count(*) from raw.dq_finding group by 1 order by 2 desc")
-        out.append("findings by severity: " + (", ".join(f"{s} {n}" for s, n in rows) or "none"))
+        _, rows = query_file(db, "select coalesce(severity, '?'), count(*) from raw.dq_finding group by 1")
+        out.append(checks_line(dict(rows), settings.reports_dir))
     out.append(f"warehouse (analysts): {settings.published_path}"
                + ("" if settings.published_path.exists() else "  (not published yet)"))
     reports = sorted(p for p in settings.reports_dir.glob("*") if not p.name.startswith(".")) if settings.reports_dir.exists() else []
     out.append(f"reports: {settings.reports_dir}" + (f"  ({', '.join(p.name for p in reports[:8])})" if reports else ""))
     return "\n".join(out)
+
+
+def checks_line(findings: dict[str, int], reports_dir: Path) -> str:
+    """错误 N 处（M 条发现）: defects as the quality report counts them (one per wrong printed cell,
+    from the report build's counts.json), each with the findings (failed checks) it explains; by
+    findings alone when no report of these findings was built."""
+    from reports.build import read_counts
+    from reports.data import SEVERITY_ZH
+
+    if not findings:
+        return "检查结果：无错误、无提示"
+    order = sorted(findings, key=lambda s: (s != "error", s != "warning", s))
+    counts = read_counts(reports_dir)
+    if counts is None or counts.get("findings") != findings:
+        return "检查结果（无本次结果的质量报告，按发现计）：" + "，".join(
+            f"{SEVERITY_ZH.get(s, s)} {findings[s]} 条发现" for s in order)
+    defects = counts.get("defects", {})
+    return "检查结果（同质量报告）：" + "，".join(
+        f"{SEVERITY_ZH.get(s, s)} {defects.get(s, 0)} 处（{findings[s]} 条发现）" for s in order)
 
 
 def cmd_run(args) -> int:

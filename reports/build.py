@@ -8,13 +8,17 @@ printed cell) through :func:`expectations.root_cause.analyse` (called in
 ``reports.data.read_data``).  It writes under ``settings.reports_dir``:
 
 * ``quality_report.html`` (:mod:`reports.html`): self-contained, no JavaScript;
-* ``excel/<部门>.xlsx`` and ``excel/全州汇总.xlsx`` (:mod:`reports.excel`).
+* ``excel/<部门>.xlsx`` and ``excel/全州汇总.xlsx`` (:mod:`reports.excel`);
+* ``counts.json``: defects and findings by severity, as the report counts them (``fiscal run``
+  prints them: :func:`read_counts`).
 
 Page pictures (:mod:`reports.pictures`) are cropped from the landed PDFs.
 """
 from __future__ import annotations
 
+import json
 import re
+from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -30,6 +34,23 @@ FINDING_COLUMNS = DEFECT_COLUMNS  # the department sheet's header
 
 def _safe_name(name: str) -> str:
     return re.sub(r'[\\/:*?"<>|\s]+', "_", name).strip("_")[:80] or "department"
+
+
+COUNTS_FILE = "counts.json"
+
+
+def report_counts(data: Data) -> dict[str, dict[str, int]]:
+    """Defects (one per wrong printed cell) and the findings they explain, by severity."""
+    return {"defects": dict(sorted(Counter(d.severity for d in data.defects).items())),
+            "findings": dict(sorted(Counter(f["severity"] or "?" for f in data.findings).items()))}
+
+
+def read_counts(reports_dir: Path) -> dict[str, dict[str, int]] | None:
+    """The counts of the last report build, None when there is none (or it cannot be read)."""
+    try:
+        return json.loads((Path(reports_dir) / COUNTS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def build_reports(settings) -> dict[str, Any]:
@@ -57,6 +78,9 @@ def build_reports(settings) -> dict[str, Any]:
             workbooks.append(str(path))
         summary_path = excel_dir / "全州汇总.xlsx"
         write_summary_workbook(summary_path, data)
+        counts_path = reports_dir / COUNTS_FILE
+        counts_path.with_suffix(".tmp").write_text(json.dumps(report_counts(data)), encoding="utf-8")
+        counts_path.with_suffix(".tmp").replace(counts_path)
     finally:
         pictures.close()
     return {

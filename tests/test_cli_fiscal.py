@@ -73,7 +73,7 @@ def test_run_loads_the_landing_folder_and_summarises(home, tmp_path, capsys):
     assert "documents: loaded 1, quarantined 1" in out
     assert "broken.pdf: [empty_file]" in out
     assert "refused landing files (not read): 1" in out and "link-out.pdf: [symlink_outside]" in out
-    assert str(home / "warehouse.duckdb") in out and "findings by severity" in out
+    assert str(home / "warehouse.duckdb") in out and "检查结果" in out
     assert (home / ".dagster").is_dir()  # runs are recorded in a persistent instance
 
     assert cli.main(["status"]) == 0

@@ -76,6 +76,25 @@ def test_build_reports_html_and_excel(tmp_path):
     assert summary["问题清单"].max_row == 2
 
 
+def test_run_summary_counts_defects_as_the_report_does(tmp_path):
+    from dagster_project.cli import checks_line
+
+    settings = _fixture(tmp_path)
+    con = duckdb.connect(str(settings.duckdb_path), read_only=True)
+    findings = dict(con.execute("SELECT severity, count(*) FROM raw.dq_finding GROUP BY 1").fetchall())
+    con.close()
+    assert findings["error"] >= 2  # the wrong cell fails two identities
+    assert checks_line(findings, settings.reports_dir) == f"检查结果（无本次结果的质量报告，按发现计）：错误 {findings['error']} 条发现" + \
+        "".join(f"，提示 {n} 条发现" for s, n in findings.items() if s == "warning")
+    build_reports(settings)
+    line = checks_line(findings, settings.reports_dir)
+    assert line.startswith(f"检查结果（同质量报告）：错误 1 处（{findings['error']} 条发现）")
+    # counts of other findings (a report older than the last check) are not passed off as these
+    stale = checks_line({**findings, "error": findings["error"] + 1}, settings.reports_dir)
+    assert stale.startswith("检查结果（无本次结果的质量报告，按发现计）")
+    assert checks_line({}, settings.reports_dir) == "检查结果：无错误、无提示"
+
+
 def test_build_reports_on_empty_warehouse(tmp_path):
     db = tmp_path / "empty.duckdb"
     duckdb.connect(str(db)).close()

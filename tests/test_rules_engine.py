@@ -251,6 +251,17 @@ def test_narrative_total_amount(tmp_path):
     assert st == "fail" and findings[0]["printed"] == Decimal("111.00") and findings[0]["expected"] == Decimal("110.00")
 
 
+def test_narrative_amount_finding_points_at_the_sentence_page(tmp_path):
+    # the table prints its cells on page 3, the sentence restating 收支总计 is on page 12
+    truth = clean_truth()
+    for t in truth["tables"]:
+        for c in t["cells"]:
+            c["page"] = 3
+    _fig(truth, "grand_total", "amount").update(value="111.00", page=12)
+    st, _, findings = one(tmp_path, truth)["N_TOTAL_AMOUNT"]
+    assert st == "fail" and findings and {f["page"] for f in findings} == {12}
+
+
 def test_narrative_amount_fewer_decimals_is_within_tolerance(tmp_path):
     truth = clean_truth()
     _fig(truth, "class_general_budget", "amount")["value"] = "60.0"  # half a unit of 0.1 = 0.05
@@ -289,6 +300,19 @@ def test_narrative_rate_over_zero_base_is_a_warning(tmp_path):
     assert status(res, "N_RATE_UNDEFINED") == "fail"
     assert res["N_RATE_UNDEFINED"][2][0]["severity"] == "warning"
     assert status(res, "N_COMPLETION_PCT") == "not_applicable"
+
+
+@pytest.mark.parametrize("current, change, pct, expected_status", [
+    ("0.40", "0.39", "3900", "pass"),  # previous year 0.01: small, not zero (0.39 / 0.01 = 3900%)
+    ("0.39", "0.39", "100", "fail"),  # previous year 0: no rate can be printed
+])
+def test_change_rate_over_a_zero_previous_year(tmp_path, current, change, pct, expected_status):
+    truth = clean_truth()
+    sentence = f"与上年相比，收、支总计各增加 {change} 万元，增长 {pct}%。"
+    _fig(truth, "grand_total", "amount")["value"] = current
+    for kind, value in (("change_amount", change), ("change_pct", pct)):
+        _fig(truth, "grand_total", kind).update(value=value, sentence=sentence)
+    assert status(one(tmp_path, truth), "N_RATE_UNDEFINED") == expected_status
 
 
 # ---------------------------------------------------------------- completeness / residue

@@ -123,6 +123,10 @@ def budget_violations(doc: Doc) -> list[tuple[str, str]]:
           [v("budget_expenditure", "合计", "expenditure_total")])
     check("bx", "10 合计 = 09 302", v("budget_admin_operating", "合计", "administrative_operating"),
           [v("budget_general_basic", "302")])
+    # 三公 covers every 财政拨款, 30231 only the general budget's basic expenditure: never more
+    if v("budget_general_basic", "30231") > v("budget_three_public", "三公经费", "vehicle_operation") + HALF_CENT:
+        out.append(("bx", f"09 30231 {v('budget_general_basic', '30231')} > 11 公务用车运行维护费 "
+                          f"{v('budget_three_public', '三公经费', 'vehicle_operation')}"))
     return out
 
 

@@ -136,6 +136,13 @@ def econ_budget(bd: BudgetData, cur: YearData) -> None:
     public = {c: v for c, v in cur.econ.items() if c[:3] not in ("301", "303")}
     econ = apportion(bd.total("gb_personnel"), personnel)
     econ.update(apportion(bd.total("gb_public"), public))
+    # the 三公 budget covers every 财政拨款 (basic and project), 30231 only the general budget's basic
+    # expenditure: 30231 is part of the 三公 公务用车运行维护费 and never exceeds it (XB11_09_VEHICLE)
+    excess = econ.get("30231", 0) - bd.tp.get("vehicle_operation", 0)
+    if excess > 0:
+        econ["30231"] -= excess
+        sink = max((c for c in public if c != "30231"), key=lambda c: (econ[c], c))
+        econ[sink] += excess
     bd.econ = {c: v for c, v in econ.items() if v}
 
 

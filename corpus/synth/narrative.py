@@ -246,14 +246,16 @@ def build_narrative(n: Narrative, cur: YearData, prev: YearData, *, dept_name: s
         b = n.amount("item_initial_budget", line.initial_budget, subject_code=code)
         f_ = n.amount("item_general_budget", line.gb_total, ref("general_budget_expenditure", code, "expenditure_total"),
                       subject_code=code)
-        c = n.pct("item_completion", "completion_pct", n.d(line.gb_total), n.d(line.initial_budget), subject_code=code)
+        # no rate over a zero budget (it cannot be computed; printing 0% is N_RATE_UNDEFINED), as change() does
+        rate = (f"，完成年初预算的 {n.pct('item_completion', 'completion_pct', n.d(line.gb_total), n.d(line.initial_budget), subject_code=code)}%"
+                if line.initial_budget else "")
         if line.gb_total > line.initial_budget:
             why = f"决算数大于预算数的主要原因是{rng.choice(['年中追加预算', '增加基础绩效奖金', '人员增加', '新增工作任务'])}。"
         elif line.gb_total < line.initial_budget:
             why = f"决算数小于预算数的主要原因是{rng.choice(['人员减少', '部分项目延缓', '厉行节约', '项目资金结转下年'])}。"
         else:
             why = "决算数与预算数持平。"
-        n.para(f"{i}. " + n.sentence(f"{path}。年初预算为 {b} 万元，支出决算为 {f_} 万元，完成年初预算的 {c}%。") + why)
+        n.para(f"{i}. " + n.sentence(f"{path}。年初预算为 {b} 万元，支出决算为 {f_} 万元{rate}。") + why)
 
     n.heading(SECTIONS[5])
     personnel, public = t("gb_personnel"), t("gb_public")

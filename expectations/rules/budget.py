@@ -3,7 +3,7 @@ labelled income groups, restatements across the budget tables."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
 from .coded import coded_rows
 from .common import SUB_ORDINAL, TOP_ORDINAL, label, measure_zh, printed_label, table_en, table_no
@@ -128,6 +128,27 @@ _BUDGET_IDENTITIES = {
 }
 
 
+class _GrandTotal(NamedTuple):
+    """One side's 合计 = 当年小计 + 结转 identity: the BudgetSides rows it reads and what it says."""
+    total: str
+    current: str
+    carry: str
+    missing: str  # the reason when the 合计 row was not found
+    no_current: str  # the reason when no 当年小计 is printed
+    what_en: str
+    terms_zh: str
+
+
+_GRAND_TOTALS = {
+    "income_total": _GrandTotal("inc_total", "inc_current", "inc_carry", "收入合计 row not found",
+                                "prints no 当年收入小计 (收入合计 is checked against the items)",
+                                "income total", "当年收入小计 + 上年结转"),
+    "expenditure_total": _GrandTotal("exp_total", "exp_current", "exp_carry", "支出合计 row not found (label not extracted)",
+                                     "prints no 当年支出小计 (支出合计 is checked against the 支出用途 rows)",
+                                     "expenditure total", "当年支出小计 + 结转下年"),
+}
+
+
 @check("budget_two_sided")
 def _budget_two_sided(out: Outcome, doc: Doc, p: dict[str, Any]) -> None:
     """The identities of a 收支预算总表 / 财政拨款收支预算总表 (params ``table``, ``identity``)."""
@@ -165,22 +186,16 @@ def _budget_two_sided(out: Outcome, doc: Doc, p: dict[str, Any]) -> None:
             sum_(parent, kids, parent.label, f"income item {parent.label}", "+".join(k.label for k in kids))
         if not out.checked:
             out.na(f"{tno} nested income rows all blank")
-    elif ident == "income_total":
-        if s.inc_total is None:
-            out.insufficient(f"{tno} 收入合计 row not found")
+    elif ident in _GRAND_TOTALS:
+        g = _GRAND_TOTALS[ident]
+        total, current, carry = getattr(s, g.total), getattr(s, g.current), getattr(s, g.carry)
+        if total is None:
+            out.insufficient(f"{tno} {g.missing}")
             return
-        if s.inc_current is None:
-            out.na(f"{tno} prints no 当年收入小计 (收入合计 is checked against the items)")
+        if current is None:
+            out.na(f"{tno} {g.no_current}")
             return
-        sum_(s.inc_total, [s.inc_current, s.inc_carry], s.inc_total.label, "income total", "当年收入小计 + 上年结转")
-    elif ident == "expenditure_total":
-        if s.exp_total is None:
-            out.insufficient(f"{tno} 支出合计 row not found (label not extracted)")
-            return
-        if s.exp_current is None:
-            out.na(f"{tno} prints no 当年支出小计 (支出合计 is checked against the 支出用途 rows)")
-            return
-        sum_(s.exp_total, [s.exp_current, s.exp_carry], s.exp_total.label, "expenditure total", "当年支出小计 + 结转下年")
+        sum_(total, [current, carry], total.label, g.what_en, g.terms_zh)
     elif ident == "balance":
         if s.inc_total is None or s.exp_total is None:
             out.insufficient(f"{tno} 收入合计 or 支出合计 row not found (label not extracted)")

@@ -6,7 +6,7 @@ from typing import Any
 
 from .coded import coded_rows
 from .common import functional_class_codes, label, measure_zh, table_en, table_no
-from .engine import Outcome, check, fmt, phase_zh
+from .engine import Outcome, check, phase_zh
 from .model import ZERO, Doc, Row, amount
 from .preconditions import need_table
 from .two_sided import Sides
@@ -158,36 +158,3 @@ def _cross_cells(out: Outcome, doc: Doc, p: dict[str, Any]) -> None:
                    + ("below" if at_least else "vs") + f" {table_en(R['table'])} {R['row_key']}",
             page_cells=[rcell],
         )
-
-
-@check("income_vs_expenditure_classes")
-def _income_vs_expenditure_classes(out: Outcome, doc: Doc, p: dict[str, Any]) -> None:
-    """02 本年收入 vs 03 本年支出 per 类: they differ by at most the year's carry-over movement."""
-    if not need_table(out, doc, "income") or not need_table(out, doc, "expenditure"):
-        return
-    movement = ZERO
-    if doc.has_table("income_expenditure_summary"):
-        inc = Sides(doc.rows("income_expenditure_summary", "income"), "income")
-        exp = Sides(doc.rows("income_expenditure_summary", "expenditure"), "expenditure")
-
-        def val(r):
-            return amount(r.get("amount") or r.get(None)) if r else ZERO
-
-        movement = abs(val(exp.carry_end) - val(inc.carry_begin)) + val(inc.use_nonfiscal) + val(exp.distribution)
-    itotal, icodes = coded_rows(doc, "income")
-    etotal, ecodes = coded_rows(doc, "expenditure")
-    pairs = [("合计", itotal, etotal)] + [
-        (c, icodes.get(c), ecodes.get(c)) for c in sorted(set(icodes) | set(ecodes)) if len(c) == 3]
-    tol = doc.rounding("income", "expenditure", "income_expenditure_summary") * 2 + movement
-    for key, ir, er in pairs:
-        icell = ir.get("income_total") if ir else None
-        ecell = er.get("expenditure_total") if er else None
-        if icell is None and ecell is None:
-            continue
-        out.compare_equal(
-            table="income", cell=icell, expected=amount(ecell), tolerance=tol, row_key=key, measure="income_total",
-            msg_zh=f"公开02表 {key} 本年收入 与 公开03表 {key} 本年支出 之差超出结转结余变动 {fmt(movement)}",
-            msg_en=f"Table 02 {key} income vs table 03 {key} expenditure differ by more than the carry-over movement",
-            page_cells=[ecell],
-        )
-

@@ -187,7 +187,8 @@ def _narrative_amount(out: Outcome, doc: Doc, p: dict[str, Any]) -> None:
             )
             if len(out.findings) > before:
                 f = out.findings[-1]
-                f.page = fig.row.get("page") if f.page is None else f.page
+                # the sentence is what the officer corrects or checks: its page, the table cell's when unknown
+                f.page = f.page if fig.row.get("page") is None else fig.row.get("page")
                 f.severity = entry.get("severity") or f.severity  # a restatement that holds only in general
     if not out.checked and not out.missing:
         out.na("no narrative " + ("totals" if want_total else "item amounts") + " that restate a table cell")
@@ -351,6 +352,11 @@ def _narrative_rate_undefined(out: Outcome, doc: Doc, p: dict[str, Any]) -> None
         if any(rng is not None and prev > 0 for prev, rng in ranges):
             continue
         if pct.value == 0 and chg.value == 0:
+            continue
+        if all(prev > 0 for prev, _ in ranges):
+            # the previous year as printed is not 0, only too small to tell from 0 within the rounding
+            # (0.40 − 0.39 = 0.01 → 3900%): the rate is defined, it just cannot be verified
+            out.ok()
             continue
         out.add(Finding(None, pct.row.get("page"), pct.name, pct.kind, None, q6(pct.value), None, None,
                         f"情况说明 增减率 {fmt(pct.value)}% 无法计算：上年数为 0（“{clip(pct.row.get('sentence'))}”）"
