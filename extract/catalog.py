@@ -159,3 +159,31 @@ def load_catalog() -> Catalog:
         if unknown:
             raise ValueError(f"catalog table {t.id} uses measures not in measures.csv: {sorted(unknown)}")
     return Catalog(tables, measures)
+
+
+def resolve_subjects(figures: list[dict], instances) -> None:
+    """Give narrative figures about a 类/款/项 the code the tables print for that name path."""
+    by_path: dict[str, str] = {}
+    names: dict[str, str] = {}
+    for inst in instances:
+        for c in inst.cells:
+            if c["subject_code"] and c["line_name"] and c["classification"] == "functional":
+                names.setdefault(c["subject_code"], strip_ordinal(compact(c["line_name"])))
+    for code, name in names.items():
+        chain = [names.get(code[:3]), names.get(code[:5]) if len(code) >= 5 else None, names.get(code) if len(code) == 7 else None]
+        by_path["/".join(x for x in chain if x)] = code
+        by_path.setdefault(name, code)
+    for f in figures:
+        topic = compact(f["topic"] or "")
+        if topic in by_path:
+            f["subject_code"] = by_path[topic]
+        elif "/" in topic and topic.split("/")[-1] in by_path:
+            f["subject_code"] = by_path[topic.split("/")[-1]]
+        elif "/" in topic:
+            # the narrative's wording of a 项 may differ slightly (…事务 vs …事务支出)
+            parent, leaf = topic.rsplit("/", 1)
+            for path_, code in by_path.items():
+                if "/" in path_ and path_.rsplit("/", 1)[0] == parent and (
+                        leaf.startswith(path_.rsplit("/", 1)[1]) or path_.rsplit("/", 1)[1].startswith(leaf)):
+                    f["subject_code"] = code
+                    break
