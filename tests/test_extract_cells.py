@@ -82,3 +82,38 @@ def test_an_unread_table_is_reported_for_the_operator_and_its_rules_lack_data(tm
     # the identities of 01 are not judged on a table that was not read, nor called "printed empty"
     assert res["T01_INCOME_TOTAL"][0] == "insufficient_data"
     assert res["E_CELL_UNPARSED"][0] == "pass"
+
+
+# characters XML cannot hold (an Excel workbook of a page whose text layer maps a dash to
+# U+FFFE would not open): noncharacters, C0 controls, a lone surrogate
+ILLEGAL = ["\ufffe", "\uffff", "\ufdd0", "\U0001fffe", "\x00", "\x08", "\x1b", "\ud800"]
+
+
+def test_normalised_text_holds_no_character_xml_cannot_hold():
+    from extract.text import compact, normalize
+
+    for ch in ILLEGAL:
+        assert normalize(f"合{ch}计") == "合计", repr(ch)
+    assert normalize("本年\x0c收入") == "本年 收入"  # a control that is whitespace stays a space
+    assert normalize("一\t二\n三\r") == "一\t二\n三\r"
+    assert compact("⼀般公共\ufffe预算") == "一般公共预算"  # the radical map still applies
+
+
+def _chars(text: str, x0: float, top: float, size: float = 9.0) -> list[dict]:
+    return [{"text": ch, "x0": x0 + i * size, "x1": x0 + (i + 1) * size, "top": top, "bottom": top + size,
+             "size": size} for i, ch in enumerate(text)]
+
+
+def test_a_cell_read_from_characters_holds_no_character_xml_cannot_hold():
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    from extract.grid import chars_text
+    from extract.unruled import tokens_by_line
+    from extract.values import parse_value
+
+    chars = _chars("1\ufffe2.5\x000", 100, 50)
+    assert chars_text(chars) == "12.50"  # a ruled cell's text
+    (line,) = tokens_by_line(chars + _chars("合\uffff计", 20, 50))
+    assert [t.text for t in line] == ["合计", "12.50"]  # an unruled table's cells
+    assert parse_value(chars_text(chars)).printed == Decimal("12.50")
+    assert not any(ILLEGAL_CHARACTERS_RE.search(t.text) or "\ufffe" in t.text for t in line)
