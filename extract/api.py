@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 
 from . import errors, ocr
 from .assemble import document_row, records_for
-from .catalog import load_catalog, resolve_subjects
+from .catalog import load_catalog, number_repeated_codes, resolve_subjects
 from .grid import find_grids, grids_from_tables, page_lines
 from .identify import complete_identity, identify, identity_fields
 from .narrative import extract_figures, locate_figures
@@ -178,6 +178,7 @@ def read_document(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT, read=None) 
             read_table(inst)
             if inst.template is not None and inst.template.id in PERFORMANCE_TARGET_TABLES:
                 targets.extend(read_performance_targets(inst))
+    number_repeated_codes(instances)
     if ident.doc_kind is None and not any(i.template for i in instances):
         raise errors.NotADisclosure(f"{path.name}: no 决算/预算 wording and no known disclosure table")
     ocr.annotate_cells(instances, cp.ocr_pages)

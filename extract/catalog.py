@@ -187,3 +187,20 @@ def resolve_subjects(figures: list[dict], instances) -> None:
                         leaf.startswith(path_.rsplit("/", 1)[1]) or path_.rsplit("/", 1)[1].startswith(leaf)):
                     f["subject_code"] = code
                     break
+
+
+def number_repeated_codes(instances) -> None:
+    """Give each printing of a 科目 code after the first in one table (and side) its own row key,
+    ``{code}#{n}`` (n = 2, 3, … in printed order): keyed alike, the rule engine and the marts would
+    keep one row and lose (or add up) the other.  ``subject_code`` stays the printed code."""
+    for inst in instances:
+        rows: dict[tuple[str | None, str], list[int]] = {}
+        for c in inst.cells:
+            if c["subject_code"] and c["row_key"] == c["subject_code"]:
+                seen = rows.setdefault((c["side"], c["row_key"]), [])
+                if c["row_index"] not in seen:
+                    seen.append(c["row_index"])
+        for c in inst.cells:
+            seen = rows.get((c["side"], c["row_key"])) if c["subject_code"] and c["row_key"] == c["subject_code"] else None
+            if seen and seen.index(c["row_index"]) > 0:
+                c["row_key"] = f"{c['row_key']}#{seen.index(c['row_index']) + 1}"

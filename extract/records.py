@@ -96,7 +96,8 @@ class TableCell(TypedDict):
     table_name: str | None
     row_index: int | None  # 0-based data row within the stitched table
     col_index: int | None  # 0-based grid column
-    row_key: str | None  # subject_code, or '{side}:{row_number}', or a label
+    # subject_code ('{code}#2', '#3'… for the code printed again in the table), or '{side}:{row_number}', or a label
+    row_key: str | None
     side: str | None  # income | expenditure for two-sided tables, else NULL
     subject_code: str | None  # 功能分类 / 经济分类 code when the row has one
     classification: str | None  # functional | economic | none

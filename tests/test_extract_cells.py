@@ -117,3 +117,24 @@ def test_a_cell_read_from_characters_holds_no_character_xml_cannot_hold():
     assert [t.text for t in line] == ["合计", "12.50"]  # an unruled table's cells
     assert parse_value(chars_text(chars)).printed == Decimal("12.50")
     assert not any(ILLEGAL_CHARACTERS_RE.search(t.text) or "\ufffe" in t.text for t in line)
+
+
+def test_a_code_printed_on_two_rows_of_a_table_keeps_both_rows():
+    from expectations.rules import Doc
+    from extract.catalog import number_repeated_codes
+
+    grid = _grid([["科目编码", "科目名称", "本年支出合计", "基本支出", "项目支出"],
+                  ["", "合计", "15.00", "15.00", ""],
+                  ["2010101", "行政运行", "10.00", "10.00", ""],
+                  ["2010101", "行政运行", "5.00", "5.00", ""],
+                  ["2010102", "一般行政管理事务", "0.00", "", ""]])
+    inst = _instance("expenditure", grid)
+    read_table(inst)
+    number_repeated_codes([inst])
+    totals = {c["row_key"]: (c["subject_code"], c["amount"]) for c in inst.cells if c["measure"] == "expenditure_total"}
+    assert totals == {"合计": (None, Decimal("15.00")), "2010101": ("2010101", Decimal("10.00")),
+                      "2010101#2": ("2010101", Decimal("5.00")), "2010102": ("2010102", Decimal("0.00"))}
+    doc = Doc.from_rows({"document_id": "d"}, inst.cells)
+    rows = doc.rows("expenditure")
+    assert [r.row_key for r in rows] == ["合计", "2010101", "2010101#2", "2010102"]
+    assert rows[2].subject_code == "2010101" and rows[2].cells[("expenditure_total", "final")]["amount"] == Decimal("5")
