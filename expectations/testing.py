@@ -32,18 +32,33 @@ def _two_sided(rows: list[tuple], measures: list[str]) -> list[dict[str, Any]]:
     return cells
 
 
-def _coded(rows: list[tuple], measures: list[str]) -> list[dict[str, Any]]:
+def _coded(rows: list[tuple], measures: list[str], phase: str = "final") -> list[dict[str, Any]]:
+    """(row key, printed label, value per measure…) rows; a numeric row key is the subject code."""
     cells = []
     for key, line, *values in rows:
         code = key if key.isdigit() else None
         for m, v in zip(measures, values):
-            cells.append(_c(key, m, v, code=code, line=line))
+            cells.append(_c(key, m, v, code=code, line=line, phase=phase))
     return cells
 
 
 def _table(name: str, number: str, title: str, cells: list[dict[str, Any]], *, empty_sentence: str | None = None):
     return {"table_name": name, "printed_number": f"公开{number}表", "title": title, "is_empty": empty_sentence is not None,
             "empty_sentence": empty_sentence, "cells": cells}
+
+
+def _truth(file: str, department: str, year: int, kind: str, tables: list, *, performance: list | None = None,
+           figures: list | None = None) -> dict[str, Any]:
+    """A consolidated document of ``department`` in the ground-truth format, in 万元, with no defect."""
+    return {
+        "file": file,
+        "document": {"department_name": department, "scope": "consolidated", "fiscal_year": year,
+                     "doc_kind": kind, "unit": "万元"},
+        "tables": tables,
+        "performance": performance or [],
+        "narrative_figures": figures or [],
+        "defects": [],
+    }
 
 
 def clean_truth(file: str = "fixture-2023-final.pdf", department: str = "测试局") -> dict[str, Any]:
@@ -150,16 +165,9 @@ def clean_truth(file: str = "fixture-2023-final.pdf", department: str = "测试�
         {"section": sec5, "topic": "item_general_budget", "subject_code": "2010101", "figure_kind": "amount", "value": "60.00", "unit": "万元", "sentence": s4},
         {"section": sec5, "topic": "item_completion", "subject_code": "2010101", "figure_kind": "completion_pct", "value": "120", "unit": "%", "sentence": s4},
     ]
-    return {
-        "file": file,
-        "document": {"department_name": department, "scope": "consolidated", "fiscal_year": FISCAL_YEAR,
-                     "doc_kind": "final", "unit": "万元"},
-        "tables": tables,
-        "performance": [{"table_seq": 20, "project_name": "测试项目", "implementing_unit": department, "funds": funds,
-                         "indicators": []}],
-        "narrative_figures": figs,
-        "defects": [],
-    }
+    performance = [{"table_seq": 20, "project_name": "测试项目", "implementing_unit": department, "funds": funds,
+                    "indicators": []}]
+    return _truth(file, department, FISCAL_YEAR, "final", tables, performance=performance, figures=figs)
 
 
 def find_table(truth: dict[str, Any], table_name: str) -> dict[str, Any]:
@@ -169,13 +177,20 @@ def find_table(truth: dict[str, Any], table_name: str) -> dict[str, Any]:
 def set_cell(truth: dict[str, Any], table_name: str, row_key: str, measure: str, printed: str | None,
              phase: str | None = None) -> dict[str, Any]:
     """A copy of the truth with one cell's printed value changed."""
+    return _with_cell(truth, table_name, printed, (table_name, row_key, measure, phase), lambda c: (
+        c["row_key"] == row_key and c["measure"] == measure and (phase is None or c["phase"] == phase)))
+
+
+def _with_cell(truth: dict[str, Any], table_name: str, printed: str | None, what: tuple, is_it) -> dict[str, Any]:
+    """A copy of the truth whose first cell of ``table_name`` that ``is_it`` prints ``printed``
+    (KeyError ``what`` when there is none)."""
     truth = copy.deepcopy(truth)
     for c in find_table(truth, table_name)["cells"]:
-        if c["row_key"] == row_key and c["measure"] == measure and (phase is None or c["phase"] == phase):
+        if is_it(c):
             c["printed"] = printed or ""
             c["value"] = None if not printed else printed.replace(",", "")
             return truth
-    raise KeyError((table_name, row_key, measure, phase))
+    raise KeyError(what)
 
 
 def drop_table(truth: dict[str, Any], table_name: str) -> dict[str, Any]:
@@ -220,12 +235,7 @@ def _budget_two_sided(rows: list[tuple]) -> list[dict[str, Any]]:
 
 
 def _budget_coded(rows: list[tuple], measures: list[str]) -> list[dict[str, Any]]:
-    cells = []
-    for key, line, *values in rows:
-        code = key if key.isdigit() else None
-        for m, v in zip(measures, values):
-            cells.append(_c(key, m, v, code=code, line=line, phase="budget"))
-    return cells
+    return _coded(rows, measures, phase="budget")
 
 
 def clean_budget_truth(file: str = "fixture-2019-budget.pdf", department: str = "测试局") -> dict[str, Any]:
@@ -306,24 +316,11 @@ def clean_budget_truth(file: str = "fixture-2019-budget.pdf", department: str = 
         _table("budget_three_public", "11", "“三公”经费、会议费、培训费支出预算表", t11),
         _table("budget_procurement", "12", "政府采购预算表", t12),
     ]
-    return {
-        "file": file,
-        "document": {"department_name": department, "scope": "consolidated", "fiscal_year": BUDGET_YEAR,
-                     "doc_kind": "budget", "unit": "万元"},
-        "tables": tables,
-        "performance": [],
-        "narrative_figures": [],
-        "defects": [],
-    }
+    return _truth(file, department, BUDGET_YEAR, "budget", tables)
 
 
 def set_budget_cell(truth: dict[str, Any], table_name: str, row_key: str, printed: str | None,
                     measure: str | None = None) -> dict[str, Any]:
     """A copy of a budget truth with one cell changed (``measure`` defaults to the row's only one)."""
-    truth = copy.deepcopy(truth)
-    for c in find_table(truth, table_name)["cells"]:
-        if c["row_key"] == row_key and (measure is None or c["measure"] == measure):
-            c["printed"] = printed or ""
-            c["value"] = None if not printed else printed.replace(",", "")
-            return truth
-    raise KeyError((table_name, row_key, measure))
+    return _with_cell(truth, table_name, printed, (table_name, row_key, measure), lambda c: (
+        c["row_key"] == row_key and (measure is None or c["measure"] == measure)))

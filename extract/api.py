@@ -11,10 +11,8 @@ import json
 import os
 import re
 import shutil
-import signal
 import time
 import traceback
-from datetime import datetime, timezone
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Callable, Iterable
@@ -24,20 +22,23 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from . import errors, ocr
-from .catalog import load_catalog, strip_ordinal
+from .assemble import document_row, records_for
+from .catalog import load_catalog, number_repeated_codes, resolve_subjects
 from .grid import find_grids, grids_from_tables, page_lines
 from .identify import complete_identity, identify, identity_fields
 from .narrative import extract_figures, locate_figures
 from .pdf import MAX_PAGES_DEFAULT, cheap_pass, check_bytes, check_text_layer, sha256_file
 from .perf_target import read_performance_targets
 from .performance import read_performance
+from .pool import Ended, run_forked
 from .recognize import is_title_like
-from .records import SCHEMAS
+from .records import EXTRACTOR_VERSION, SCHEMAS
 from .tables import PageData, locate_tables, read_table
 from .text import compact
 from .toc import listed_tables
+from .unruled import find_unruled
+from .values import inherit_units
 
-EXTRACTOR_VERSION = "1.1.0"  # 1.1: identity with evidence, scope own/unit, parent_department
 PERFORMANCE_TARGET_TABLES = ("budget_performance_target", "budget_performance_department")
 MANIFEST = "manifest.json"
 
@@ -177,6 +178,7 @@ def read_document(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT, read=None) 
             read_table(inst)
             if inst.template is not None and inst.template.id in PERFORMANCE_TARGET_TABLES:
                 targets.extend(read_performance_targets(inst))
+    number_repeated_codes(instances)
     if ident.doc_kind is None and not any(i.template for i in instances):
         raise errors.NotADisclosure(f"{path.name}: no 决算/预算 wording and no known disclosure table")
     ocr.annotate_cells(instances, cp.ocr_pages)
@@ -202,138 +204,6 @@ def read_document(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT, read=None) 
 
         review(result)  # the tables' identities confirm or contradict OCR values
     return result
-
-
-def find_unruled(pages: list[PageData], catalog) -> None:
-    """Tables printed without ruling lines (extract.unruled) on table pages where no ruled grid
-    was found; a table still open at a page's foot carries its columns to the next page."""
-    from .unruled import unruled_grids
-
-    carry = None
-    for pd in pages:
-        if pd.grids or not pd.chars:
-            carry = None
-        else:
-            pd.grids, carry = unruled_grids(pd, pd.chars, catalog, None, carry)
-        pd.chars = None  # free the geometry once read
-
-
-def inherit_units(instances) -> None:
-    """A table that prints no 单位 line is in the unit the document's other tables print
-    (the unit line sits once above a group of tables in some templates)."""
-    from collections import Counter
-
-    units = Counter(i.unit for i in instances if i.unit)
-    if not units:
-        return
-    common = units.most_common(1)[0][0]
-    for inst in instances:
-        if inst.unit is None and inst.template is not None and inst.template.layout != "performance":
-            inst.unit = common
-            inst.unit_inherited = True
-
-
-def resolve_subjects(figures: list[dict], instances) -> None:
-    """Give narrative figures about a 类/款/项 the code the tables print for that name path."""
-    by_path: dict[str, str] = {}
-    names: dict[str, str] = {}
-    for inst in instances:
-        for c in inst.cells:
-            if c["subject_code"] and c["line_name"] and c["classification"] == "functional":
-                names.setdefault(c["subject_code"], strip_ordinal(compact(c["line_name"])))
-    for code, name in names.items():
-        chain = [names.get(code[:3]), names.get(code[:5]) if len(code) >= 5 else None, names.get(code) if len(code) == 7 else None]
-        by_path["/".join(x for x in chain if x)] = code
-        by_path.setdefault(name, code)
-    for f in figures:
-        topic = compact(f["topic"] or "")
-        if topic in by_path:
-            f["subject_code"] = by_path[topic]
-        elif "/" in topic and topic.split("/")[-1] in by_path:
-            f["subject_code"] = by_path[topic.split("/")[-1]]
-        elif "/" in topic:
-            # the narrative's wording of a 项 may differ slightly (…事务 vs …事务支出)
-            parent, leaf = topic.rsplit("/", 1)
-            for path_, code in by_path.items():
-                if "/" in path_ and path_.rsplit("/", 1)[0] == parent and (
-                        leaf.startswith(path_.rsplit("/", 1)[1]) or path_.rsplit("/", 1)[1].startswith(leaf)):
-                    f["subject_code"] = code
-                    break
-
-
-def _document_row(doc_id: str, path: Path, rel: str, cp, ident, status: str, err=None, seconds=0.0) -> dict:
-    return {
-        "document_id": doc_id,
-        "file_name": path.name,
-        "file_path": rel,
-        "file_size": path.stat().st_size,
-        "page_count": cp.page_count if cp else None,
-        "producer": cp.producer if cp else None,
-        **identity_fields(ident),
-        "status": status,
-        "error_code": err.code if err else None,
-        "error_message": err.message if err else None,
-        "name_conflicts": json.dumps(ident.name_conflicts, ensure_ascii=False) if ident else "[]",
-        "extractor_version": EXTRACTOR_VERSION,
-        "extracted_at": datetime.now(timezone.utc),
-        "extract_seconds": round(seconds, 3),
-    }
-
-
-def _recognition_fields(rec) -> dict:
-    return {
-        "recognised_by": rec.by if rec else None,
-        "recognition_score": rec.score if rec else None,
-        "is_ambiguous": bool(rec.ambiguous) if rec else False,
-        "normalised_title": rec.normalised_title if rec else None,
-        "recognition_candidates": json.dumps(rec.candidates, ensure_ascii=False) if rec else "[]",
-    }
-
-
-def records_for(doc_id: str, path: Path, rel: str, result: dict, seconds: float) -> dict[str, list[dict]]:
-    ident, cp = result["identity"], result["cheap"]
-    out: dict[str, list[dict]] = {k: [] for k in SCHEMAS}
-    out["document"].append(_document_row(doc_id, path, rel, cp, ident, "extracted", seconds=seconds))
-    for inst in result["instances"]:
-        out["extracted_table"].append({
-            "document_id": doc_id,
-            "table_seq": inst.seq,
-            "table_name": inst.table_name,
-            "is_mapped": inst.template is not None,
-            "printed_number": inst.printed_number,
-            "printed_title": inst.printed_title,
-            "unit_printed": inst.unit,
-            "unit_factor": None,
-            "first_page": inst.first_page,
-            "last_page": inst.last_page,
-            "row_count": len({c["row_index"] for c in inst.cells}),
-            "is_empty": inst.is_empty,
-            "empty_sentence": inst.empty_sentence,
-            "project_name": inst.project_name,
-            **_recognition_fields(inst.recognition),
-            "ruled": inst.ruled,
-            "extraction_problem": inst.problem,
-        })
-        for c in inst.cells:
-            out["table_cell"].append({"document_id": doc_id, **c})
-    from .values import unit_factor
-    for row in out["extracted_table"]:
-        row["unit_factor"] = unit_factor(row["unit_printed"])
-    for p in result["projects"]:
-        out["performance_project"].append({"document_id": doc_id, **p})
-    for i in result["indicators"]:
-        out["performance_indicator"].append({"document_id": doc_id, **i})
-    for row in result.get("targets", []):
-        out["performance_target"].append({"document_id": doc_id, **row})
-    for row in result.get("listed", []):
-        out["listed_table"].append({"document_id": doc_id, **row})
-    for seq, f in enumerate(result["figures"], 1):
-        out["narrative_figure"].append({"document_id": doc_id, "figure_seq": seq, **f})
-    scanned = result.get("ocr") or {}
-    for p in cp.pages:
-        out["page_text"].append({"document_id": doc_id, "page": p.number, "text": p.text,
-                                 **ocr.page_fields(p.number, scanned)})
-    return out
 
 
 def write_records(records: dict[str, list[dict]], out_dir: Path, manifest: dict) -> None:
@@ -378,7 +248,7 @@ def quarantine(pdf_path: Path, out_root: Path, err: errors.ExtractionError, *, r
     pdf_path = Path(pdf_path)
     doc_id = document_id or sha256_file(pdf_path)
     rel = relative_path or pdf_path.name
-    row = _document_row(doc_id, pdf_path, rel, None, None, "quarantined", err, seconds)
+    row = document_row(doc_id, pdf_path, rel, None, None, "quarantined", err, seconds)
     manifest = _manifest(doc_id, rel, pdf_path, "quarantined", err, seconds=seconds)
     write_records({"document": [row]}, Path(out_root) / doc_id, manifest)
     return manifest
@@ -411,33 +281,15 @@ def extract_document(pdf_path: Path, out_root: Path, *, relative_path: str | Non
     return manifest
 
 
-# ----------------------------------------------------------------------------------------
-# many documents: one forked process per document, with time and memory caps
-
-
-def _child(pdf_path: str, out_root: str, rel: str, memory_mb: int, max_pages: int) -> None:
-    import resource
-
-    if memory_mb:
-        limit = memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    extract_document(Path(pdf_path), Path(out_root), relative_path=rel, max_pages=max_pages)
-    os._exit(0)
-
-
 def extract_many(pdf_paths: Iterable[Path], out_root: Path, *, workers: int = 2, timeout_s: float = 300,
                  memory_mb: int = 2048, max_pages: int = MAX_PAGES_DEFAULT, landing_root: Path | None = None,
                  progress: Callable[[dict], None] | None = None) -> list[dict]:
-    """Extract documents in parallel processes, one forked process per document.
+    """Extract documents in parallel processes, one forked process per document (:mod:`extract.pool`).
 
     A crash, hang or memory blow-up of one file is contained: the process is
     killed at ``timeout_s`` (or dies at the ``memory_mb`` address-space cap) and
     the file is quarantined with the reason; the others go on.
     """
-    import multiprocessing as mp
-    from multiprocessing.connection import wait
-
     # import once here what every forked worker needs (pyarrow's from_pylist pulls in pandas):
     # otherwise each child pays ~0.2 s CPU importing it again
     import pandas  # noqa: F401
@@ -446,11 +298,8 @@ def extract_many(pdf_paths: Iterable[Path], out_root: Path, *, workers: int = 2,
     from . import pdfium_page  # noqa: F401
 
     load_catalog()
-    ctx = mp.get_context("fork")
     out_root = Path(out_root)
     out_root.mkdir(parents=True, exist_ok=True)
-    todo = [Path(p) for p in pdf_paths]
-    running: dict = {}
     results: list[dict] = []
 
     def rel_of(p: Path) -> str:
@@ -461,46 +310,36 @@ def extract_many(pdf_paths: Iterable[Path], out_root: Path, *, workers: int = 2,
                 pass
         return p.name
 
-    def finish(proc, p: Path, doc_id: str, started: float, before, killed: bool) -> None:
+    def prepare(p) -> tuple:
+        p = Path(p)
+        doc_id = sha256_file(p)
+        mpath = out_root / doc_id / MANIFEST
+        return p, doc_id, rel_of(p), mpath.stat().st_mtime_ns if mpath.exists() else None
+
+    def work(job: tuple) -> None:
+        p, _, rel, _ = job
+        extract_document(p, out_root, relative_path=rel, max_pages=max_pages)
+
+    def ended(job: tuple, how: Ended) -> None:
+        p, doc_id, rel, before = job
         mpath = out_root / doc_id / MANIFEST
         fresh = mpath.exists() and mpath.stat().st_mtime_ns != before
-        if fresh and not killed and proc.exitcode == 0:
+        if fresh and not how.killed and how.exitcode == 0:
             with open(mpath, encoding="utf-8") as fh:
                 manifest = json.load(fh)
         else:
-            if killed:
+            if how.killed:
                 err = errors.ResourceLimit(f"{p.name} took longer than {timeout_s:.0f} s")
-            elif proc.exitcode and proc.exitcode < 0:
+            elif how.exitcode and how.exitcode < 0:
                 err = errors.WorkerCrashed(
-                    f"{p.name}: extraction process killed by signal {-proc.exitcode} (memory cap {memory_mb} MB?)")
+                    f"{p.name}: extraction process killed by signal {-how.exitcode} (memory cap {memory_mb} MB?)")
             else:
-                err = errors.WorkerCrashed(f"{p.name}: extraction process exited with code {proc.exitcode}")
-            manifest = quarantine(p, out_root, err, relative_path=rel_of(p), document_id=doc_id,
-                                  seconds=time.perf_counter() - started)
+                err = errors.WorkerCrashed(f"{p.name}: extraction process exited with code {how.exitcode}")
+            manifest = quarantine(p, out_root, err, relative_path=rel, document_id=doc_id,
+                                  seconds=time.perf_counter() - how.started)
         results.append(manifest)
         if progress:
             progress(manifest)
 
-    while todo or running:
-        while todo and len(running) < max(1, workers):
-            p = todo.pop(0)
-            doc_id = sha256_file(p)
-            mpath = out_root / doc_id / MANIFEST
-            before = mpath.stat().st_mtime_ns if mpath.exists() else None
-            proc = ctx.Process(target=_child, args=(str(p), str(out_root), rel_of(p), memory_mb, max_pages))
-            proc.start()
-            running[proc.sentinel] = (proc, p, doc_id, time.perf_counter(), before)
-        ready = set(wait(list(running), timeout=0.5))
-        now = time.perf_counter()
-        for sentinel in list(running):
-            proc, p, doc_id, started, before = running[sentinel]
-            if sentinel in ready:
-                proc.join()
-                del running[sentinel]
-                finish(proc, p, doc_id, started, before, killed=False)
-            elif now - started > timeout_s:
-                proc.kill()
-                proc.join()
-                del running[sentinel]
-                finish(proc, p, doc_id, started, before, killed=True)
+    run_forked(pdf_paths, prepare, work, ended, workers=workers, timeout_s=timeout_s, memory_mb=memory_mb)
     return results

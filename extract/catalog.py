@@ -159,3 +159,48 @@ def load_catalog() -> Catalog:
         if unknown:
             raise ValueError(f"catalog table {t.id} uses measures not in measures.csv: {sorted(unknown)}")
     return Catalog(tables, measures)
+
+
+def resolve_subjects(figures: list[dict], instances) -> None:
+    """Give narrative figures about a 类/款/项 the code the tables print for that name path."""
+    by_path: dict[str, str] = {}
+    names: dict[str, str] = {}
+    for inst in instances:
+        for c in inst.cells:
+            if c["subject_code"] and c["line_name"] and c["classification"] == "functional":
+                names.setdefault(c["subject_code"], strip_ordinal(compact(c["line_name"])))
+    for code, name in names.items():
+        chain = [names.get(code[:3]), names.get(code[:5]) if len(code) >= 5 else None, names.get(code) if len(code) == 7 else None]
+        by_path["/".join(x for x in chain if x)] = code
+        by_path.setdefault(name, code)
+    for f in figures:
+        topic = compact(f["topic"] or "")
+        if topic in by_path:
+            f["subject_code"] = by_path[topic]
+        elif "/" in topic and topic.split("/")[-1] in by_path:
+            f["subject_code"] = by_path[topic.split("/")[-1]]
+        elif "/" in topic:
+            # the narrative's wording of a 项 may differ slightly (…事务 vs …事务支出)
+            parent, leaf = topic.rsplit("/", 1)
+            for path_, code in by_path.items():
+                if "/" in path_ and path_.rsplit("/", 1)[0] == parent and (
+                        leaf.startswith(path_.rsplit("/", 1)[1]) or path_.rsplit("/", 1)[1].startswith(leaf)):
+                    f["subject_code"] = code
+                    break
+
+
+def number_repeated_codes(instances) -> None:
+    """Give each printing of a 科目 code after the first in one table (and side) its own row key,
+    ``{code}#{n}`` (n = 2, 3, … in printed order): keyed alike, the rule engine and the marts would
+    keep one row and lose (or add up) the other.  ``subject_code`` stays the printed code."""
+    for inst in instances:
+        rows: dict[tuple[str | None, str], list[int]] = {}
+        for c in inst.cells:
+            if c["subject_code"] and c["row_key"] == c["subject_code"]:
+                seen = rows.setdefault((c["side"], c["row_key"]), [])
+                if c["row_index"] not in seen:
+                    seen.append(c["row_index"])
+        for c in inst.cells:
+            seen = rows.get((c["side"], c["row_key"])) if c["subject_code"] and c["row_key"] == c["subject_code"] else None
+            if seen and seen.index(c["row_index"]) > 0:
+                c["row_key"] = f"{c['row_key']}#{seen.index(c['row_index']) + 1}"

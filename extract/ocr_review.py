@@ -35,7 +35,7 @@ def _doc(result: dict):
     """The rule engine's view of this document, built from its own records."""
     from expectations.rules import Doc
 
-    from .api import records_for
+    from .assemble import records_for
 
     ident = result["identity"]
     path = result["path"]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -70,3 +71,16 @@ _UNIT = re.compile(r"(?:金额)?单位[:：]\s*(万元|元|亿元)")
 def find_unit(text: str) -> str | None:
     m = _UNIT.search(compact(text))
     return m.group(1) if m else None
+
+
+def inherit_units(instances) -> None:
+    """A table that prints no 单位 line is in the unit the document's other tables print
+    (the unit line sits once above a group of tables in some templates)."""
+    units = Counter(i.unit for i in instances if i.unit)
+    if not units:
+        return
+    common = units.most_common(1)[0][0]
+    for inst in instances:
+        if inst.unit is None and inst.template is not None and inst.template.layout != "performance":
+            inst.unit = common
+            inst.unit_inherited = True

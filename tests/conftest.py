@@ -5,6 +5,8 @@
   after the test, two extraction workers, no settle time for the landing sensor.
 * :func:`clear_fiscal_env` for fixtures of wider scope that manage the environment
   themselves.
+* :func:`extract_load_check`: documents extracted, loaded and checked by every rule in a
+  fresh home, for fixtures of wider scope.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ import pytest
 from warehouse.settings import ENV_VARS as FISCAL_VARS
 from warehouse.settings import Settings
 
-__all__ = ["FISCAL_VARS", "clear_fiscal_env", "settings_for"]
+__all__ = ["FISCAL_VARS", "clear_fiscal_env", "extract_load_check", "settings_for"]
 
 
 def clear_fiscal_env(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -53,3 +55,26 @@ def settings_for(home: Path) -> Settings:
     finally:
         os.environ.clear()
         os.environ.update(saved)
+
+
+def extract_load_check(home: Path, files: list[Path], *, landing_root: Path, workers: int) -> tuple[Settings, list]:
+    """``files`` extracted, loaded and checked by every rule in a fresh pipeline home (every
+    ``FISCAL_*`` variable cleared meanwhile, ``os.environ`` restored after), for fixtures of
+    wider scope; returns the home's settings and the extraction manifests."""
+    from expectations.rules import run_all
+    from extract.api import extract_many
+    from warehouse.load import load_extracted
+
+    mp = pytest.MonkeyPatch()
+    try:
+        for var in [v for v in os.environ if v.startswith("FISCAL_")]:
+            mp.delenv(var, raising=False)
+        mp.setenv("FISCAL_HOME", str(home))
+        s = Settings.from_env()
+        s.ensure_dirs()
+        manifests = extract_many(files, s.extracted_dir, workers=workers, timeout_s=300, landing_root=landing_root)
+        load_extracted(s)
+        run_all(s.duckdb_path)
+    finally:
+        mp.undo()
+    return s, manifests

@@ -20,7 +20,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from tests.conftest import FISCAL_VARS
+from tests.conftest import clear_fiscal_env
 
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
 
@@ -57,8 +57,7 @@ def test_plan_cuts_pending_documents_into_batches(tmp_path, monkeypatch):
     from dagster_project.defs.resources import FiscalResource
     from extract import api
 
-    for var in FISCAL_VARS:
-        monkeypatch.delenv(var, raising=False)
+    clear_fiscal_env(monkeypatch)
     monkeypatch.setenv("FISCAL_HOME", str(tmp_path / "home"))
     landing = tmp_path / "home" / "landing"
     landing.mkdir(parents=True)
@@ -123,12 +122,21 @@ def cluster_for(home: Path, workdir: Path):
         pytest.skip(f"本地 Redis/Celery 无法启动 / the local broker or workers could not start: {exc}")
 
 
-def _home(tmp_path: Path, name: str) -> Path:
+def _use_home(tmp_path: Path, name: str, monkeypatch) -> tuple:
+    """A home holding :data:`SUBSET` in its landing folder, FISCAL_HOME and DAGSTER_HOME pointing
+    at it, its folders made: ``(home, settings, Dagster instance)``."""
+    from dagster_project import cli
+    from warehouse.settings import Settings
+
     home = tmp_path / name
     (home / "landing").mkdir(parents=True)
     for p in SUBSET:
         shutil.copy(p, home / "landing" / p.name)
-    return home
+    monkeypatch.setenv("FISCAL_HOME", str(home))
+    monkeypatch.setenv("DAGSTER_HOME", str(home / ".dagster"))
+    settings = Settings.from_env()
+    settings.ensure_dirs()
+    return home, settings, cli._instance(settings)
 
 
 @pytest.mark.slow
@@ -136,33 +144,21 @@ def test_two_celery_workers_build_the_same_warehouse_as_the_in_process_run(tmp_p
     from dagster_project import cli
     from dagster_project import distributed as location
     from tests.warehouse_snapshot import snapshot
-    from warehouse.settings import Settings
 
     missing = [p for p in SUBSET if not p.exists()]
     if missing:
         pytest.skip(f"bundled sample files missing: {missing}")
-    for var in FISCAL_VARS:
-        monkeypatch.delenv(var, raising=False)
+    clear_fiscal_env(monkeypatch)
     monkeypatch.setenv("FISCAL_WORKERS", "1")
 
     # the reference: the same files through fiscal_refresh in this process
-    ref = _home(tmp_path, "inprocess")
-    monkeypatch.setenv("FISCAL_HOME", str(ref))
-    monkeypatch.setenv("DAGSTER_HOME", str(ref / ".dagster"))
-    ref_settings = Settings.from_env()
-    ref_settings.ensure_dirs()
-    instance = cli._instance(ref_settings)
+    _, ref_settings, instance = _use_home(tmp_path, "inprocess", monkeypatch)
     cli.register_landing(instance, ref_settings)
     result = cli.execute_refresh(instance, progress=False)
     assert result.success
 
     # the same files on two workers, separate processes sharing only the stores and the instance
-    dist = _home(tmp_path, "distributed")
-    monkeypatch.setenv("FISCAL_HOME", str(dist))
-    monkeypatch.setenv("DAGSTER_HOME", str(dist / ".dagster"))
-    settings = Settings.from_env()
-    settings.ensure_dirs()
-    instance = cli._instance(settings)
+    dist, settings, instance = _use_home(tmp_path, "distributed", monkeypatch)
     with cluster_for(dist, tmp_path / "cluster") as cluster:
         monkeypatch.setenv("FISCAL_CELERY_BROKER", cluster.broker)
         started = time.monotonic()
@@ -193,19 +189,11 @@ def test_a_worker_lost_mid_batch_is_redelivered(tmp_path, monkeypatch):
 
     import psutil
 
-    from dagster_project import cli
     from dagster_project import distributed as location
     from dagster_project.defs import distributed
-    from warehouse.settings import Settings
 
-    for var in FISCAL_VARS:
-        monkeypatch.delenv(var, raising=False)
-    home = _home(tmp_path, "lost")
-    monkeypatch.setenv("FISCAL_HOME", str(home))
-    monkeypatch.setenv("DAGSTER_HOME", str(home / ".dagster"))
-    settings = Settings.from_env()
-    settings.ensure_dirs()
-    instance = cli._instance(settings)
+    clear_fiscal_env(monkeypatch)
+    home, settings, instance = _use_home(tmp_path, "lost", monkeypatch)
     keys = location.register_documents(instance, settings)
     with cluster_for(home, tmp_path / "cluster") as cluster:
         monkeypatch.setenv("FISCAL_CELERY_BROKER", cluster.broker)

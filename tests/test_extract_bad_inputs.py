@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from reportlab.lib.pdfencrypt import StandardEncryption
 
 from extract.api import extract_document, extract_many
@@ -14,19 +15,39 @@ def _extract(path, tmp_path):
     return extract_document(path, tmp_path / "out")
 
 
-def test_zero_byte(tmp_path):
+def _empty(tmp_path):
     p = tmp_path / "empty.pdf"
     p.write_bytes(b"")
-    m = _extract(p, tmp_path)
-    assert m["status"] == "quarantined" and m["error_code"] == "empty_file"
-    assert "upload" in m["error_message"]
+    return p
 
 
-def test_docx_renamed_to_pdf(tmp_path):
-    p = pf.docx_file(tmp_path / "report.pdf")
-    m = _extract(p, tmp_path)
-    assert m["error_code"] == "not_a_pdf"
-    assert "Word" in m["error_message"]
+def _locked(tmp_path):
+    enc = StandardEncryption("secret", ownerPassword="owner", strength=128)
+    return pf.text_pdf(tmp_path / "locked.pdf", pf.disclosure_lines(), encrypt=enc)
+
+
+def _invoice(tmp_path):
+    lines = ["Invoice number 4711", "Thank you for your order of office chairs."] * 10
+    return pf.text_pdf(tmp_path / "invoice.pdf", lines, font="Helvetica")
+
+
+# (what the upload is, error_code, a word the message must hold for the operator, or None)
+UNUSABLE = [
+    pytest.param(_empty, "empty_file", "upload", id="zero_byte"),
+    pytest.param(lambda tmp_path: pf.docx_file(tmp_path / "report.pdf"), "not_a_pdf", "Word", id="docx_renamed_to_pdf"),
+    pytest.param(_locked, "encrypted_pdf", "password", id="encrypted_with_user_password"),
+    pytest.param(lambda tmp_path: pf.image_only_pdf(tmp_path / "scan.pdf"), "image_only", "OCR", id="image_only_scan"),
+    pytest.param(lambda tmp_path: pf.garbled_pdf(tmp_path / "garbled.pdf"), "garbled_text", None,
+                 id="garbled_text_layer"),
+    pytest.param(_invoice, "not_a_disclosure", None, id="not_a_disclosure"),
+]
+
+
+@pytest.mark.parametrize("make, code, word", UNUSABLE)
+def test_an_unusable_upload_is_quarantined_with_a_typed_error(tmp_path, make, code, word):
+    m = _extract(make(tmp_path), tmp_path)
+    assert m["status"] == "quarantined" and m["error_code"] == code, m
+    assert word is None or word in m["error_message"]
 
 
 def test_truncated(tmp_path):
@@ -37,40 +58,12 @@ def test_truncated(tmp_path):
     assert m["error_code"] in ("truncated_pdf", "image_only")
 
 
-def test_encrypted_with_user_password(tmp_path):
-    enc = StandardEncryption("secret", ownerPassword="owner", strength=128)
-    p = pf.text_pdf(tmp_path / "locked.pdf", pf.disclosure_lines(), encrypt=enc)
-    m = _extract(p, tmp_path)
-    assert m["error_code"] == "encrypted_pdf"
-    assert "password" in m["error_message"]
-
-
 def test_encrypted_owner_password_only_is_read(tmp_path):
     enc = StandardEncryption("", ownerPassword="owner", canPrint=0, canCopy=0, strength=128)
     p = pf.text_pdf(tmp_path / "owner.pdf", pf.disclosure_lines(), encrypt=enc)
     m = _extract(p, tmp_path)
     assert m["status"] == "extracted", m
     assert m["fiscal_year"] == 2023 and m["doc_kind"] == "final"
-
-
-def test_image_only_scan(tmp_path):
-    p = pf.image_only_pdf(tmp_path / "scan.pdf")
-    m = _extract(p, tmp_path)
-    assert m["error_code"] == "image_only"
-    assert "OCR" in m["error_message"]
-
-
-def test_garbled_text_layer(tmp_path):
-    p = pf.garbled_pdf(tmp_path / "garbled.pdf")
-    m = _extract(p, tmp_path)
-    assert m["error_code"] == "garbled_text", m
-
-
-def test_not_a_disclosure(tmp_path):
-    lines = ["Invoice number 4711", "Thank you for your order of office chairs."] * 10
-    p = pf.text_pdf(tmp_path / "invoice.pdf", lines, font="Helvetica")
-    m = _extract(p, tmp_path)
-    assert m["error_code"] == "not_a_disclosure"
 
 
 def test_bad_file_does_not_stop_the_others(tmp_path):

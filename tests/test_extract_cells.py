@@ -82,3 +82,59 @@ def test_an_unread_table_is_reported_for_the_operator_and_its_rules_lack_data(tm
     # the identities of 01 are not judged on a table that was not read, nor called "printed empty"
     assert res["T01_INCOME_TOTAL"][0] == "insufficient_data"
     assert res["E_CELL_UNPARSED"][0] == "pass"
+
+
+# characters XML cannot hold (an Excel workbook of a page whose text layer maps a dash to
+# U+FFFE would not open): noncharacters, C0 controls, a lone surrogate
+ILLEGAL = ["\ufffe", "\uffff", "\ufdd0", "\U0001fffe", "\x00", "\x08", "\x1b", "\ud800"]
+
+
+def test_normalised_text_holds_no_character_xml_cannot_hold():
+    from extract.text import compact, normalize
+
+    for ch in ILLEGAL:
+        assert normalize(f"合{ch}计") == "合计", repr(ch)
+    assert normalize("本年\x0c收入") == "本年 收入"  # a control that is whitespace stays a space
+    assert normalize("一\t二\n三\r") == "一\t二\n三\r"
+    assert compact("⼀般公共\ufffe预算") == "一般公共预算"  # the radical map still applies
+
+
+def _chars(text: str, x0: float, top: float, size: float = 9.0) -> list[dict]:
+    return [{"text": ch, "x0": x0 + i * size, "x1": x0 + (i + 1) * size, "top": top, "bottom": top + size,
+             "size": size} for i, ch in enumerate(text)]
+
+
+def test_a_cell_read_from_characters_holds_no_character_xml_cannot_hold():
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    from extract.grid import chars_text
+    from extract.unruled import tokens_by_line
+    from extract.values import parse_value
+
+    chars = _chars("1\ufffe2.5\x000", 100, 50)
+    assert chars_text(chars) == "12.50"  # a ruled cell's text
+    (line,) = tokens_by_line(chars + _chars("合\uffff计", 20, 50))
+    assert [t.text for t in line] == ["合计", "12.50"]  # an unruled table's cells
+    assert parse_value(chars_text(chars)).printed == Decimal("12.50")
+    assert not any(ILLEGAL_CHARACTERS_RE.search(t.text) or "\ufffe" in t.text for t in line)
+
+
+def test_a_code_printed_on_two_rows_of_a_table_keeps_both_rows():
+    from expectations.rules import Doc
+    from extract.catalog import number_repeated_codes
+
+    grid = _grid([["科目编码", "科目名称", "本年支出合计", "基本支出", "项目支出"],
+                  ["", "合计", "15.00", "15.00", ""],
+                  ["2010101", "行政运行", "10.00", "10.00", ""],
+                  ["2010101", "行政运行", "5.00", "5.00", ""],
+                  ["2010102", "一般行政管理事务", "0.00", "", ""]])
+    inst = _instance("expenditure", grid)
+    read_table(inst)
+    number_repeated_codes([inst])
+    totals = {c["row_key"]: (c["subject_code"], c["amount"]) for c in inst.cells if c["measure"] == "expenditure_total"}
+    assert totals == {"合计": (None, Decimal("15.00")), "2010101": ("2010101", Decimal("10.00")),
+                      "2010101#2": ("2010101", Decimal("5.00")), "2010102": ("2010102", Decimal("0.00"))}
+    doc = Doc.from_rows({"document_id": "d"}, inst.cells)
+    rows = doc.rows("expenditure")
+    assert [r.row_key for r in rows] == ["合计", "2010101", "2010101#2", "2010102"]
+    assert rows[2].subject_code == "2010101" and rows[2].cells[("expenditure_total", "final")]["amount"] == Decimal("5")

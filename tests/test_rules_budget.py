@@ -9,7 +9,6 @@
 """
 from __future__ import annotations
 
-import os
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import pytest
 
 from expectations.rules import load_rules, run_all
 from expectations.testing import build_db, clean_budget_truth, clean_truth, drop_table, set_budget_cell
+from tests.conftest import extract_load_check
 
 BUDGET_RULES = sorted(r.id for r in load_rules() if tuple(r.applies_to) == ("budget",))
 FINAL_ONLY_RULES = sorted(r.id for r in load_rules() if tuple(r.applies_to) == ("final",))
@@ -231,35 +231,20 @@ def jiangsu(tmp_path_factory):
     files = _jiangsu_files()
     if not files:
         pytest.skip(f"{JIANGSU} not available")
-    from extract.api import extract_many
-    from warehouse.load import load_extracted
-    from warehouse.settings import Settings
-
     home = tmp_path_factory.mktemp("jiangsu") / "home"
-    mp = pytest.MonkeyPatch()
+    s, manifests = extract_load_check(home, files, landing_root=JIANGSU, workers=4)
+    con = duckdb.connect(str(s.duckdb_path), read_only=True)
     try:
-        for var in [v for v in os.environ if v.startswith("FISCAL_")]:
-            mp.delenv(var, raising=False)
-        mp.setenv("FISCAL_HOME", str(home))
-        s = Settings.from_env()
-        s.ensure_dirs()
-        manifests = extract_many(files, s.extracted_dir, workers=4, timeout_s=300, landing_root=JIANGSU)
-        load_extracted(s)
-        run_all(s.duckdb_path)
-        con = duckdb.connect(str(s.duckdb_path), read_only=True)
-        try:
-            docs = {r[0]: {"document_id": r[1], "doc_kind": r[2], "part": r[3]} for r in con.execute(
-                "SELECT file_name, document_id, doc_kind, part FROM raw.document").fetchall()}
-            results = con.execute(
-                "SELECT d.file_name, r.rule_id, r.status FROM raw.dq_result r JOIN raw.document d USING (document_id)"
-            ).fetchall()
-            errors = con.execute(
-                "SELECT d.file_name, f.rule_id, f.row_key, f.page, f.message FROM raw.dq_finding f "
-                "JOIN raw.document d USING (document_id) WHERE f.severity = 'error'").fetchall()
-        finally:
-            con.close()
+        docs = {r[0]: {"document_id": r[1], "doc_kind": r[2], "part": r[3]} for r in con.execute(
+            "SELECT file_name, document_id, doc_kind, part FROM raw.document").fetchall()}
+        results = con.execute(
+            "SELECT d.file_name, r.rule_id, r.status FROM raw.dq_result r JOIN raw.document d USING (document_id)"
+        ).fetchall()
+        errors = con.execute(
+            "SELECT d.file_name, f.rule_id, f.row_key, f.page, f.message FROM raw.dq_finding f "
+            "JOIN raw.document d USING (document_id) WHERE f.severity = 'error'").fetchall()
     finally:
-        mp.undo()
+        con.close()
     return {"manifests": manifests, "docs": docs, "results": results, "errors": errors}
 
 

@@ -3,12 +3,12 @@ finding labelled FALSE comes back (the real-corpus check is slow and skips witho
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
 import pytest
 
 from expectations.labels import finding_key, label_report, load_labels
+from tests.conftest import extract_load_check
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real"
 if not REAL.is_dir():  # a worktree next to the main checkout
@@ -48,24 +48,9 @@ def test_no_labelled_false_error_comes_back_on_the_real_corpus(tmp_path_factory)
             files.append(p)
     assert files, "no labelled file found in the corpus"
     from expectations.labels import error_findings
-    from expectations.rules import run_all
-    from extract.api import extract_many
-    from warehouse.load import load_extracted
-    from warehouse.settings import Settings
 
     home = tmp_path_factory.mktemp("labels") / "home"
-    mp = pytest.MonkeyPatch()
-    try:
-        for var in [v for v in os.environ if v.startswith("FISCAL_")]:
-            mp.delenv(var, raising=False)
-        mp.setenv("FISCAL_HOME", str(home))
-        s = Settings.from_env()
-        s.ensure_dirs()
-        extract_many(files, s.extracted_dir, workers=2, timeout_s=300, landing_root=REAL)
-        load_extracted(s)
-        run_all(s.duckdb_path)
-        rep = label_report(error_findings(s.duckdb_path), labels)
-    finally:
-        mp.undo()
+    s, _ = extract_load_check(home, files, landing_root=REAL, workers=2)
+    rep = label_report(error_findings(s.duckdb_path), labels)
     back = [f"{f.get('file_name')} {f['rule_id']} p{f['page']} {f['row_key']}: {f['reason']}" for f in rep["false_came_back"]]
     assert not back, "\n".join(back)
