@@ -110,12 +110,13 @@ def _cluster(values: list[float], tol: float) -> list[float]:
 
 
 def _index(bounds: list[float], v: float) -> int:
-    best, dist = 0, float("inf")
-    for i, b in enumerate(bounds):
-        d = abs(b - v)
-        if d < dist:
-            best, dist = i, d
-    return best
+    """Index of the bound nearest to ``v`` (the lower one on a tie); ``bounds`` ascending."""
+    i = bisect.bisect_left(bounds, v)
+    if i == 0:
+        return 0
+    if i == len(bounds) or abs(bounds[i - 1] - v) <= abs(bounds[i] - v):
+        return i - 1
+    return i
 
 
 def chars_text(chars: list[dict]) -> str:
