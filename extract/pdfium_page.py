@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ctypes
 from ctypes import POINTER, c_double, c_float, c_int, c_uint, c_void_p
+from pathlib import Path
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as c
@@ -27,7 +28,17 @@ import pypdfium2_raw.bindings as _bindings
 from . import ruling
 
 _TOL = 0.01
-_LIB = ctypes.CDLL(_bindings._libs["pdfium"]._name)  # the library pypdfium2 loaded (same handle)
+
+
+def _library() -> ctypes.CDLL:
+    """The pdfium library pypdfium2 loaded (dlopen hands back the same handle, so pdfium's
+    state is shared); by its path in pypdfium2_raw if the loader's table is not there."""
+    lib = getattr(_bindings, "_libs", {}).get("pdfium")
+    path = getattr(lib, "_name", None) or str(Path(_bindings.__file__).with_name("libpdfium.so"))
+    return ctypes.CDLL(path)
+
+
+_LIB = _library()
 
 
 def _fn(name: str, restype, *argtypes):
