@@ -37,16 +37,11 @@ import traceback
 from datetime import datetime, timezone
 from pathlib import Path
 
+from bench import report
+
 REPO = Path(__file__).resolve().parent.parent
-PIPELINE = ["extract", "load", "rules", "dbt", "gx", "reports", "publish"]
 MB = 1024 * 1024
 
-TARGETS = {
-    "extract_vs_baseline": 0.35,       # extraction wall <= 0.35 x naive baseline
-    "scaling_1000_vs_100": 11.0,       # N=1000 end-to-end <= 11 x N=100
-    "peak_rss_mb_at_1000": 2048,       # peak RSS <= 2 GB at N=1000
-    "nightly_beyond_startup_s": 10.0,  # no-change night <= 10 s beyond start-up
-}
 
 
 # --------------------------------------------------------------------------- measuring
@@ -329,6 +324,10 @@ class Bench:
         if ex["status"] == "ok":
             ex["pages_per_s"] = round(total_pages / ex["wall_s"], 2)
             ex["cpu_s_per_page"] = round(ex["cpu_s"] / total_pages, 4)
+        if a.extract_only:
+            for n in ("load", "rules", "dbt", "gx", "reports", "publish"):
+                skipped(self, n, "--extract-only")
+            return
 
         with Stage(self, "load") as st:
             from warehouse.load import load_extracted
@@ -433,135 +432,11 @@ class Bench:
         if nc.get("status") == "ok" and su.get("status") == "ok":
             nc["beyond_startup_s"] = round(nc["wall_s"] - su["wall_s"], 3)
 
-    # ------------------------------------------------------------- summary
     def summarise(self) -> dict:
-        st = self.stages
-        ran = [st[n] for n in PIPELINE if n in st and st[n].get("wall_s") is not None]
-        e2e = round(sum(r["wall_s"] for r in ran), 3)
-        ratios: dict = {}
-        ex = st.get("extract", {})
-        for ref in ("baseline", "floor"):
-            r = st.get(ref, {})
-            if ex.get("status") == "ok" and r.get("status") == "ok":
-                ratios[f"extract_vs_{ref}"] = round(ex["wall_s"] / r["scaled_wall_s"], 3)
-                ratios[f"extract_cpu_vs_{ref}_cpu"] = round(ex["cpu_s"] / r["scaled_cpu_s"], 3)
-        summary = {
-            "end_to_end_s": e2e,
-            "end_to_end_cpu_s": round(sum(r.get("cpu_s") or 0 for r in ran), 3),
-            "end_to_end_complete": all(st.get(n, {}).get("status") == "ok" for n in PIPELINE),
-            "pipeline_peak_rss_total_mb": max((r.get("peak_rss_total_mb", 0) for r in ran), default=0),
-            "pipeline_peak_rss_single_mb": max((r.get("peak_rss_single_mb", 0) for r in ran), default=0),
-            "ratios": ratios,
-        }
-        targets = {"extract_vs_baseline": {"target": f"<= {TARGETS['extract_vs_baseline']}",
-                                           "measured": ratios.get("extract_vs_baseline"),
-                                           "met": _le(ratios.get("extract_vs_baseline"), TARGETS["extract_vs_baseline"])}}
-        nc = st.get("nightly_nochange", {})
-        targets["nightly_beyond_startup_s"] = {"target": f"<= {TARGETS['nightly_beyond_startup_s']}",
-                                               "measured": nc.get("beyond_startup_s"),
-                                               "met": _le(nc.get("beyond_startup_s"), TARGETS["nightly_beyond_startup_s"])}
-        targets["peak_rss_mb"] = {"target": f"<= {TARGETS['peak_rss_mb_at_1000']} (at N=1000)",
-                                  "measured": summary["pipeline_peak_rss_total_mb"],
-                                  "met": _le(summary["pipeline_peak_rss_total_mb"], TARGETS["peak_rss_mb_at_1000"]),
-                                  "applies": self.args.documents >= 1000}
-        if self.args.compare:
-            try:
-                other = json.loads(Path(self.args.compare).read_text())
-                o_n, o_e2e = other["params"]["documents"], other["summary"]["end_to_end_s"]
-                o_cpu = other["summary"].get("end_to_end_cpu_s")
-                ratio = round(e2e / o_e2e, 3) if o_e2e else None
-                cpu_ratio = round(summary["end_to_end_cpu_s"] / o_cpu, 3) if o_cpu else None
-                targets["scaling"] = {"target": f"N={self.args.documents} end-to-end <= "
-                                                f"{TARGETS['scaling_1000_vs_100']} x N={o_n}"
-                                      if (self.args.documents, o_n) == (1000, 100) else
-                                      f"N={self.args.documents} vs N={o_n}: compare with the documents ratio "
-                                      f"{self.args.documents / o_n:.1f}",
-                                      "other": str(self.args.compare), "other_end_to_end_s": o_e2e,
-                                      "measured": ratio, "measured_cpu": cpu_ratio,
-                                      "other_end_to_end_cpu_s": o_cpu,
-                                      "met": _le(ratio, TARGETS["scaling_1000_vs_100"])
-                                      if (self.args.documents, o_n) == (1000, 100) else None}
-            except Exception as exc:  # noqa: BLE001
-                targets["scaling"] = {"error": f"cannot compare with {self.args.compare}: {exc}"}
-        summary["targets"] = targets
-        return summary
+        return report.summarise(self)
 
     def report(self, summary: dict) -> str:
-        st, res = self.stages, self.result
-        lines = []
-        g = res.get("generation", {})
-        lines.append(f"bench: N={self.args.documents} documents, {g.get('total_pages')} pages "
-                     f"(mean {g.get('pages_mean')}/doc), workers={self.args.workers}, seed={self.args.seed}, "
-                     f"{os.cpu_count()} CPUs, load avg at start {self.result['env']['loadavg_start']}")
-        e = self.result["env"]
-        lines.append(f"extractor {e.get('extractor_version')} (extract/*.py sha256 {e.get('extract_source_sha256')}, "
-                     f"page engine {e.get('page_engine')}); started {e.get('started_at')}")
-        lines.append(f"generation (excluded): {g.get('seconds')} s on {g.get('processes')} processes"
-                     + (" (reused from an earlier identical run)" if g.get("reused") else ""))
-        hdr = f"{'stage':<18}{'wall s':>9}{'cpu s':>9}{'pages/s':>9}{'RSS tot MB':>11}{'RSS 1p MB':>10}  status"
-        lines += ["", hdr, "-" * len(hdr)]
-        order = PIPELINE + ["baseline", "floor", "startup", "nightly_first", "nightly_nochange"]
-        for n in order:
-            r = st.get(n)
-            if r is None:
-                continue
-            if r["status"] == "skipped":
-                lines.append(f"{n:<18}{'-':>9}{'-':>9}{'':>9}{'':>11}{'':>10}  skipped ({r['reason']})")
-                continue
-            if n in ("baseline", "startup"):
-                lines.append("")
-            label = n + (" (sample)" if n in ("baseline", "floor") and res["reference_sample"]["scaled"] else "")
-            pps = r.get("pages_per_s")
-            lines.append(f"{label:<18}{r['wall_s']:>9.2f}{r['cpu_s']:>9.2f}{(f'{pps:.1f}' if pps else ''):>9}"
-                         f"{r.get('peak_rss_total_mb', 0):>11.0f}{r.get('peak_rss_single_mb', 0):>10.0f}  {r['status']}"
-                         + (f": {r['error'][:80]}" if r.get("error") else ""))
-            if n == "publish" or (n == PIPELINE[-1]):
-                lines.append(f"{'end-to-end':<18}{summary['end_to_end_s']:>9.2f}{summary['end_to_end_cpu_s']:>9.2f}"
-                             f"{'':>9}{summary['pipeline_peak_rss_total_mb']:>11.0f}"
-                             f"{summary['pipeline_peak_rss_single_mb']:>10.0f}  "
-                             + ("complete" if summary["end_to_end_complete"] else "INCOMPLETE (skipped/failed stages)"))
-        rs = res.get("reference_sample", {})
-        lines.append("")
-        if rs:
-            if rs["scaled"]:
-                lines.append(f"references measured on a seeded sample of {rs['files']}/{rs['of']} files "
-                             f"({rs['pages']} pages) and scaled by pages x{rs['scale']}:")
-            else:
-                lines.append(f"references measured on all {rs['of']} files ({rs['pages']} pages):")
-            for n in ("baseline", "floor"):
-                r = st.get(n, {})
-                if r.get("status") == "ok":
-                    lines.append(f"  {n:<9} {r['scaled_wall_s']:>9.2f} s wall, {r['scaled_cpu_s']:>9.2f} s cpu"
-                                 f"  ({'pdfplumber extract_tables, 1 process' if n == 'baseline' else 'pypdfium2 text, 1 process'})")
-        ra = summary["ratios"]
-        if ra:
-            lines.append(f"ratios: extraction/baseline = {ra.get('extract_vs_baseline')} (wall; cpu "
-                         f"{ra.get('extract_cpu_vs_baseline_cpu')}), extraction/floor = {ra.get('extract_vs_floor')} "
-                         f"(wall; cpu {ra.get('extract_cpu_vs_floor_cpu')})")
-        nc, su = st.get("nightly_nochange", {}), st.get("startup", {})
-        if nc.get("beyond_startup_s") is not None:
-            lines.append(f"no-change night: {nc['wall_s']:.2f} s wall = start-up {su['wall_s']:.2f} s "
-                         f"+ {nc['beyond_startup_s']:.2f} s")
-        for n in ("nightly_first", "nightly_nochange"):
-            if st.get(n, {}).get("peak_rss_children_mb") is not None:
-                lines.append(f"{n}: peak RSS of the `fiscal run` process tree alone (without this bench process) "
-                             f"{st[n]['peak_rss_children_mb']:.0f} MB")
-        for n in ("nightly_first", "nightly_nochange"):
-            steps = st.get(n, {}).get("dagster_steps_s")
-            if steps:
-                top = sorted(steps.items(), key=lambda kv: -kv[1])[:8]
-                lines.append(f"{n} Dagster steps (s): " + ", ".join(f"{k} {v}" for k, v in top))
-        lines.append("")
-        lines.append("targets (measured, not adjusted):")
-        for k, t in summary["targets"].items():
-            if "error" in t:
-                lines.append(f"  {k}: {t['error']}")
-                continue
-            met = {True: "MET", False: "NOT MET", None: "n/a"}[t["met"]]
-            note = "" if t.get("applies", True) else "  (target is for N=1000; shown for information)"
-            extra = f" (cpu-seconds ratio {t['measured_cpu']})" if t.get("measured_cpu") is not None else ""
-            lines.append(f"  {k:<26} target {t['target']:<30} measured {t['measured']}{extra}  {met}{note}")
-        return "\n".join(lines)
+        return report.report(self, summary)
 
 
 def source_hash(folder: Path) -> str:
@@ -587,10 +462,6 @@ def dagster_step_times(dagster_home: Path) -> list[dict]:
     if out.returncode:
         raise RuntimeError(out.stderr.strip().splitlines()[-1] if out.stderr.strip() else f"exit {out.returncode}")
     return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def _le(v, limit) -> bool | None:
-    return None if v is None else v <= limit
 
 
 def _small(d, depth: int = 0):
@@ -628,6 +499,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--regenerate", action="store_true", help="regenerate the corpus even if --out has it")
     ap.add_argument("--skip-dbt", action="store_true", help="skip dbt build (and the nightly fiscal runs, which run dbt)")
     ap.add_argument("--skip-nightly", action="store_true", help="skip the start-up and `fiscal run` timings")
+    ap.add_argument("--extract-only", action="store_true",
+                    help="time extraction and the references only (the ratio to the naive baseline)")
     ap.add_argument("--generate-only", action="store_true", help="generate the corpus into --out and stop")
     ap.add_argument("--compare", help="bench.json of another N, for the scaling ratio")
     ap.add_argument("--distributed", metavar="K,K", help="also extract the same files on the distributed engine "
@@ -652,9 +525,10 @@ def main(argv: list[str] | None = None) -> int:
     bench.log(f"landing: {len(landed)} PDFs in {bench.settings.landing_dir}")
     bench.pipeline(landed)
     bench.references(landed)
-    if args.skip_dbt or args.skip_nightly:
+    if args.skip_dbt or args.skip_nightly or args.extract_only:
+        why = "--extract-only" if args.extract_only else "--skip-dbt" if args.skip_dbt else "--skip-nightly"
         for n in ("startup", "nightly_first", "nightly_nochange"):
-            skipped(bench, n, "--skip-dbt" if args.skip_dbt else "--skip-nightly")
+            skipped(bench, n, why)
     else:
         bench.nightly()
     if args.distributed:  # after the pipeline's own figures, so it does not disturb them
@@ -674,7 +548,7 @@ def main(argv: list[str] | None = None) -> int:
         text += "\n\n" + distributed.table(bench.result["distributed"])
     print(text)
     out = {"params": {k: getattr(args, k) for k in ("documents", "pages", "workers", "baseline_sample", "seed",
-                                                    "skip_dbt", "skip_nightly")},
+                                                    "skip_dbt", "skip_nightly", "extract_only")},
            "env": bench.result["env"], "fiscal_env": env, "generation": bench.result.get("generation"),
            "reference_sample": bench.result.get("reference_sample"), "stages": bench.stages,
            "summary": summary, "distributed": bench.result.get("distributed"), "table": text}

@@ -1,6 +1,7 @@
 """Ruled tables on one pdfplumber page → grids of merged cells with text and boxes.
 
-pdfplumber's table finder gives cell rectangles; a merged cell is one
+A table finder gives cell rectangles (pdfplumber's on the reference engine,
+:mod:`extract.ruling`, its rebuild, on the pdfium engine); a merged cell is one
 rectangle covering several grid slots.  We rebuild the grid from the
 rectangles' edges so that every slot knows the (merged) cell covering it, and
 we build cell text ourselves from the (de-duplicated) characters so that text
@@ -11,6 +12,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from .text import normalize
 
@@ -110,12 +112,13 @@ def _cluster(values: list[float], tol: float) -> list[float]:
 
 
 def _index(bounds: list[float], v: float) -> int:
-    best, dist = 0, float("inf")
-    for i, b in enumerate(bounds):
-        d = abs(b - v)
-        if d < dist:
-            best, dist = i, d
-    return best
+    """Index of the bound nearest to ``v`` (the lower one on a tie); ``bounds`` ascending."""
+    i = bisect.bisect_left(bounds, v)
+    if i == 0:
+        return 0
+    if i == len(bounds) or abs(bounds[i - 1] - v) <= abs(bounds[i] - v):
+        return i - 1
+    return i
 
 
 def chars_text(chars: list[dict]) -> str:
@@ -127,37 +130,52 @@ def chars_lines(chars: list[dict]) -> list[str]:
 
     Lines of a wrapped cell are concatenated without a separator (Chinese text
     has no spaces); inside a line a gap wider than half a character becomes a
-    space so that ``2023 年`` stays readable.
+    space so that ``2023 年`` stays readable.  A character joins the first line
+    whose first character's top is within 0.45 of its size.
     """
     if not chars:
         return []
-    chars = sorted(chars, key=lambda c: (round(c["top"], 0), c["x0"]))
+    if len(chars) == 1:
+        return [chars[0]["text"]]
     lines: list[list[dict]] = []
-    for ch in chars:
-        size = ch.get("size", 8) or 8
-        for line in lines:
-            if abs(line[0]["top"] - ch["top"]) <= size * 0.45:
-                line.append(ch)
+    firsts: list[float] = []  # top of each line's first character
+    for ch in sorted(chars, key=_reading_order):
+        top = ch["top"]
+        reach = (ch.get("size", 8) or 8) * 0.45
+        for k, first in enumerate(firsts):
+            if abs(first - top) <= reach:
+                lines[k].append(ch)
                 break
         else:
             lines.append([ch])
-    lines.sort(key=lambda ln: min(c["top"] for c in ln))
+            firsts.append(top)
+    if len(lines) > 1:
+        lines.sort(key=_highest)
     parts = []
     for line in lines:
-        line.sort(key=lambda c: c["x0"])
-        buf = []
-        prev = None
-        for ch in line:
-            if prev is not None:
-                gap = ch["x0"] - prev["x1"]
-                if gap > (ch.get("size", 8) or 8) * 0.6 and not (
-                    _is_cjk(prev["text"]) and _is_cjk(ch["text"])
-                ):
-                    buf.append(" ")
+        if len(line) > 1:
+            line.sort(key=_X0)
+        prev = line[0]
+        buf = [prev["text"]]
+        for ch in line[1:]:
+            gap = ch["x0"] - prev["x1"]
+            if gap > (ch.get("size", 8) or 8) * 0.6 and not (_is_cjk(prev["text"]) and _is_cjk(ch["text"])):
+                buf.append(" ")
             buf.append(ch["text"])
             prev = ch
         parts.append("".join(buf))
     return parts
+
+
+_X0 = itemgetter("x0")
+
+
+def _reading_order(c: dict) -> tuple[float, float]:
+    return (round(c["top"], 0), c["x0"])
+
+
+def _highest(line: list[dict]) -> float:
+    return min(c["top"] for c in line)
 
 
 def _is_cjk(s: str) -> bool:
@@ -296,9 +314,10 @@ def grids_from_tables(tables, page_number: int, chars: list[dict]) -> list[Grid]
                     members[owner].append(ch)
         cells = []
         for (r0, c0, r1, c1, r), cx in zip(spans, members):
-            lines = chars_lines(cx)
-            cells.append(Cell(r0, c0, r1 - r0, c1 - c0, normalize("".join(lines)).strip(), tuple(r),
-                              [normalize(x).strip() for x in lines]))
+            raw = chars_lines(cx)
+            lines = [normalize(x).strip() for x in raw]
+            text = lines[0] if len(raw) == 1 else normalize("".join(raw)).strip()
+            cells.append(Cell(r0, c0, r1 - r0, c1 - c0, text, tuple(r), lines))
         cells.sort(key=lambda c: (c.row, c.col))
         grids.append(Grid(page_number, tuple(table.bbox), xs, ys, cells))
     grids.sort(key=lambda g: g.bbox[1])

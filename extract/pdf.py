@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pypdfium2 as pdfium
-import pypdfium2.raw as pdfium_c
 
 from . import errors
+from .pdfium_page import address, page_chars, page_edges, walk_objects
 from .text import compact, has_garbled_text, normalize
 
 MAX_PAGES_DEFAULT = 600
@@ -107,19 +107,12 @@ def cheap_pass(path: Path, *, max_pages: int = MAX_PAGES_DEFAULT, truncated_hint
                 try:
                     raw = tp.get_text_range()
                     chars = tp.count_chars()
-                    paths = images = 0
-                    for obj in page.get_objects(max_depth=2):
-                        if obj.type == pdfium_c.FPDF_PAGEOBJ_PATH:
-                            paths += 1
-                        elif obj.type == pdfium_c.FPDF_PAGEOBJ_IMAGE:
-                            images += 1
+                    paths, images, path_objects = walk_objects(address(page.raw))
                     info = PageInfo(i + 1, w, h, normalize(raw), paths, images, chars, page.get_rotation())
                     if wants_geometry is not None and info.rotation == 0 and wants_geometry(info):
-                        from .pdfium_page import page_chars, page_edges
-
                         left, _, _, top = page.get_bbox()
-                        info.chars = page_chars(tp.raw, (left, top))
-                        info.edges = page_edges(page, w, h, (left, top))
+                        info.chars = page_chars(address(tp.raw), (left, top))
+                        info.edges = page_edges(path_objects, w, h, (left, top))
                 finally:
                     tp.close()
                 pages.append(info)

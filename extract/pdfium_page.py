@@ -2,52 +2,141 @@
 
 pdfplumber's page parse (pdfminer, pure Python) is about 70 % of extraction time on
 table pages.  pdfium (C) reads the same page objects roughly 50× faster, so table pages
-are read here: characters with their loose boxes, and every straight, axis-parallel
-path segment as an edge.  The cells are then found by pdfplumber's own table finder
-(:class:`pdfplumber.table.TableFinder`) on those edges, with the same settings, so the
-table geometry logic is pdfplumber's in both engines.  Pages pdfium cannot describe
-faithfully (rotated pages) are read with pdfplumber instead; ``FISCAL_PAGE_ENGINE=
-pdfplumber`` reads every page with pdfplumber (the reference, and the debugger's view).
+are read here, in one walk over the raw page objects (:func:`walk_objects`, which also
+gives the cheap pass its object counts): characters with their loose boxes, and every
+straight, axis-parallel path segment as an edge.  The cells are then found on those edges
+by :mod:`extract.ruling`, pdfplumber's table finder rebuilt with the same settings and
+arithmetic, so the table geometry is pdfplumber's in both engines.  Pages pdfium cannot
+describe faithfully (rotated pages) are read with pdfplumber instead;
+``FISCAL_PAGE_ENGINE=pdfplumber`` reads every page with pdfplumber (the reference, and
+the debugger's view).
+
+The per-character and per-segment calls go through bindings of our own on pypdfium2's
+pdfium library that take and return plain addresses (``c_void_p``): pypdfium2's typed
+bindings convert a pointer object on every call, and pages have thousands of characters.
 """
 from __future__ import annotations
 
 import ctypes
+from ctypes import POINTER, c_double, c_float, c_int, c_uint, c_void_p
+from pathlib import Path
 
+import pypdfium2 as pdfium
 import pypdfium2.raw as c
+import pypdfium2_raw.bindings as _bindings
 
-from .grid import TABLE_SETTINGS
+from . import ruling
 
 _TOL = 0.01
 
 
-def _matrix(obj) -> tuple[float, float, float, float, float, float]:
+def _library() -> ctypes.CDLL:
+    """The pdfium library pypdfium2 loaded (dlopen hands back the same handle, so pdfium's
+    state is shared); by its path in pypdfium2_raw if the loader's table is not there."""
+    lib = getattr(_bindings, "_libs", {}).get("pdfium")
+    path = getattr(lib, "_name", None) or str(Path(_bindings.__file__).with_name("libpdfium.so"))
+    return ctypes.CDLL(path)
+
+
+_LIB = _library()
+
+
+def _fn(name: str, restype, *argtypes):
+    f = getattr(_LIB, name)
+    f.restype = restype
+    f.argtypes = list(argtypes)
+    return f
+
+
+_P = c_void_p
+_count_objects = _fn("FPDFPage_CountObjects", c_int, _P)
+_get_object = _fn("FPDFPage_GetObject", _P, _P, c_int)
+_form_count = _fn("FPDFFormObj_CountObjects", c_int, _P)
+_form_object = _fn("FPDFFormObj_GetObject", _P, _P, c_int)
+_obj_type = _fn("FPDFPageObj_GetType", c_int, _P)
+_obj_bounds = _fn("FPDFPageObj_GetBounds", c_int, _P, POINTER(c_float), POINTER(c_float), POINTER(c_float),
+                  POINTER(c_float))
+_obj_matrix = _fn("FPDFPageObj_GetMatrix", c_int, _P, POINTER(c.FS_MATRIX))
+_draw_mode = _fn("FPDFPath_GetDrawMode", c_int, _P, POINTER(c_int), POINTER(c_int))
+_count_segments = _fn("FPDFPath_CountSegments", c_int, _P)
+_get_segment = _fn("FPDFPath_GetPathSegment", _P, _P, c_int)
+_segment_point = _fn("FPDFPathSegment_GetPoint", c_int, _P, POINTER(c_float), POINTER(c_float))
+_segment_type = _fn("FPDFPathSegment_GetType", c_int, _P)
+_segment_close = _fn("FPDFPathSegment_GetClose", c_int, _P)
+_count_chars = _fn("FPDFText_CountChars", c_int, _P)
+_is_generated = _fn("FPDFText_IsGenerated", c_int, _P, c_int)
+_unicode = _fn("FPDFText_GetUnicode", c_uint, _P, c_int)
+_loose_box = _fn("FPDFText_GetLooseCharBox", c_int, _P, c_int, POINTER(c.FS_RECTF))
+_char_origin = _fn("FPDFText_GetCharOrigin", c_int, _P, c_int, POINTER(c_double), POINTER(c_double))
+_text_object = _fn("FPDFText_GetTextObject", _P, _P, c_int)
+_font_size = _fn("FPDFTextObj_GetFontSize", c_int, _P, POINTER(c_float))
+
+_PATH, _IMAGE, _FORM = c.FPDF_PAGEOBJ_PATH, c.FPDF_PAGEOBJ_IMAGE, c.FPDF_PAGEOBJ_FORM
+_MOVETO = c.FPDF_SEGMENT_MOVETO
+
+
+def address(handle) -> int:
+    """The address behind a pypdfium2 handle (``page.raw``, ``textpage.raw``)."""
+    return ctypes.cast(handle, c_void_p).value or 0
+
+
+def walk_objects(page: int, *, paths_of_depth: int = 3) -> tuple[int, int, list[int]]:
+    """One walk over a page's objects, into form XObjects: (path objects and image
+    objects among the page's own and its forms' direct children — pypdfium2's
+    ``get_objects(max_depth=2)``, the cheap pass's counts; the path objects down to
+    ``paths_of_depth`` levels, in drawing order — ``get_objects(max_depth=3)``)."""
+    counts = [0, 0]
+    found: list[int] = []
+
+    def visit(n: int, get, parent: int, level: int) -> None:
+        if n < 0:
+            raise pdfium.PdfiumError("Failed to get number of pageobjects.")
+        for i in range(n):
+            obj = get(parent, i)
+            if not obj:
+                raise pdfium.PdfiumError("Failed to get pageobject.")
+            kind = _obj_type(obj)
+            if kind == _PATH:
+                found.append(obj)
+                if level < 2:
+                    counts[0] += 1
+            elif kind == _IMAGE:
+                if level < 2:
+                    counts[1] += 1
+            elif kind == _FORM and level < paths_of_depth - 1:
+                visit(_form_count(obj), _form_object, obj, level + 1)
+
+    visit(_count_objects(page), _get_object, page, 0)
+    return counts[0], counts[1], found
+
+
+def _matrix(obj: int) -> tuple[float, float, float, float, float, float]:
     m = c.FS_MATRIX()
-    if not c.FPDFPageObj_GetMatrix(obj, ctypes.byref(m)):
+    if not _obj_matrix(obj, ctypes.byref(m)):
         return (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
     return (m.a, m.b, m.c, m.d, m.e, m.f)
 
 
-def _segments(obj) -> list[list[tuple[float, float]]]:
+def _segments(obj: int) -> list[list[tuple[float, float]]]:
     """Subpaths of a path object as point lists in page space (curves by their end points)."""
     a, b, cc, d, e, f = _matrix(obj)
     out: list[list[tuple[float, float]]] = []
     cur: list[tuple[float, float]] = []
-    n = c.FPDFPath_CountSegments(obj)
-    x = ctypes.c_float()
-    y = ctypes.c_float()
-    for i in range(n):
-        seg = c.FPDFPath_GetPathSegment(obj, i)
-        if not seg or not c.FPDFPathSegment_GetPoint(seg, ctypes.byref(x), ctypes.byref(y)):
+    x = c_float()
+    y = c_float()
+    xr, yr = ctypes.byref(x), ctypes.byref(y)
+    for i in range(_count_segments(obj)):
+        seg = _get_segment(obj, i)
+        if not seg or not _segment_point(seg, xr, yr):
             continue
         px, py = a * x.value + cc * y.value + e, b * x.value + d * y.value + f
-        kind = c.FPDFPathSegment_GetType(seg)
-        if kind == c.FPDF_SEGMENT_MOVETO:
+        if _segment_type(seg) == _MOVETO:
             if len(cur) > 1:
                 out.append(cur)
             cur = [(px, py)]
         else:
             cur.append((px, py))
-        if c.FPDFPathSegment_GetClose(seg) and cur:
+        if _segment_close(seg) and cur:
             cur.append(cur[0])
             out.append(cur)
             cur = []
@@ -72,18 +161,19 @@ def _edge(x0: float, y0: float, x1: float, y1: float, ref: tuple[float, float]) 
     return None
 
 
-def page_edges(page, width: float, height: float, ref: tuple[float, float]) -> list[dict]:
-    """Straight axis-parallel segments of every path on the page, minus backdrops:
-    page-sized rectangles and filled areas without a stroke (cell shading)."""
+def page_edges(paths: list[int], width: float, height: float, ref: tuple[float, float]) -> list[dict]:
+    """Straight axis-parallel segments of the page's path objects (:func:`walk_objects`),
+    minus backdrops: page-sized rectangles and filled areas without a stroke (cell shading)."""
     edges: list[dict] = []
-    fill = ctypes.c_int()
-    stroke = ctypes.c_int()
-    for obj in page.get_objects(max_depth=3):
-        if obj.type != c.FPDF_PAGEOBJ_PATH:
-            continue
-        raw = obj.raw
-        c.FPDFPath_GetDrawMode(raw, ctypes.byref(fill), ctypes.byref(stroke))
-        left, bottom, right, top = obj.get_bounds()
+    fill, stroke = c_int(), c_int()
+    fr, sr = ctypes.byref(fill), ctypes.byref(stroke)
+    box = [c_float() for _ in range(4)]
+    refs = [ctypes.byref(v) for v in box]
+    for obj in paths:
+        _draw_mode(obj, fr, sr)
+        if not _obj_bounds(obj, *refs):
+            raise pdfium.PdfiumError("Failed to get bounds.")
+        left, bottom, right, top = (v.value for v in box)
         w, h = right - left, top - bottom
         if w > 0.7 * width and h > 0.6 * height:
             continue
@@ -91,7 +181,7 @@ def page_edges(page, width: float, height: float, ref: tuple[float, float]) -> l
             continue
         if not fill.value and not stroke.value:
             continue  # clipping-only or invisible path
-        for sub in _segments(raw):
+        for sub in _segments(obj):
             for (x0, y0), (x1, y1) in zip(sub, sub[1:]):
                 e = _edge(x0, y0, x1, y1, ref)
                 if e is not None and (e["width"] > 0 or e["height"] > 0):
@@ -99,22 +189,22 @@ def page_edges(page, width: float, height: float, ref: tuple[float, float]) -> l
     return edges
 
 
-def page_chars(textpage, ref: tuple[float, float]) -> list[dict]:
+def page_chars(textpage: int, ref: tuple[float, float]) -> list[dict]:
     """Characters with pdfium's loose (font-size) boxes, duplicated bold glyphs removed."""
     left, height = ref
     chars: list[dict] = []
-    n = c.FPDFText_CountChars(textpage)
     rect = c.FS_RECTF()
-    ox = ctypes.c_double()
-    oy = ctypes.c_double()
-    sizes: dict[int, float] = {}
-    for i in range(n):
-        if c.FPDFText_IsGenerated(textpage, i) == 1:
+    ox, oy = c_double(), c_double()
+    rect_r, ox_r, oy_r = ctypes.byref(rect), ctypes.byref(ox), ctypes.byref(oy)
+    sizes: dict[int, float | None] = {}
+    is_generated, unicode, loose_box, origin = _is_generated, _unicode, _loose_box, _char_origin
+    for i in range(_count_chars(textpage)):
+        if is_generated(textpage, i) == 1:
             continue
-        code = c.FPDFText_GetUnicode(textpage, i)
+        code = unicode(textpage, i)
         if code in (0, 0xFFFE, 0xFFFF) or code < 32:
             continue
-        if not c.FPDFText_GetLooseCharBox(textpage, i, ctypes.byref(rect)):
+        if not loose_box(textpage, i, rect_r):
             continue
         ch = chr(code)
         if ch.isspace():
@@ -122,7 +212,7 @@ def page_chars(textpage, ref: tuple[float, float]) -> list[dict]:
         size = _rendered_size(textpage, i, sizes) or (rect.top - rect.bottom) or 1.0
         # vertical extent from the baseline, not the glyph: quotes and colons sit high or
         # low in their loose boxes, and lines are grouped by top
-        if c.FPDFText_GetCharOrigin(textpage, i, ctypes.byref(ox), ctypes.byref(oy)):
+        if origin(textpage, i, ox_r, oy_r):
             top, bottom = height - (oy.value + 0.88 * size), height - (oy.value - 0.12 * size)
         else:
             top, bottom = height - rect.top, height - rect.bottom
@@ -137,51 +227,70 @@ def page_chars(textpage, ref: tuple[float, float]) -> list[dict]:
     return dedupe(chars)
 
 
-def _rendered_size(textpage, index: int, cache: dict[int, float]) -> float | None:
+def _rendered_size(textpage: int, index: int, cache: dict[int, float | None]) -> float | None:
     """Font size as rendered: the text object's size times its matrix's vertical scale
     (FPDFText_GetFontSize ignores the matrix; WPS sets size 1 and scales the matrix)."""
-    obj = c.FPDFText_GetTextObject(textpage, index)
+    obj = _text_object(textpage, index)
     if not obj:
         return None
-    key = ctypes.cast(obj, ctypes.c_void_p).value or 0
-    if key in cache:
-        return cache[key]
-    fs = ctypes.c_float()
-    if not c.FPDFTextObj_GetFontSize(obj, ctypes.byref(fs)):
-        cache[key] = None
+    if obj in cache:
+        return cache[obj]
+    fs = c_float()
+    if not _font_size(obj, ctypes.byref(fs)):
+        cache[obj] = None
         return None
     m = c.FS_MATRIX()
     scale = 1.0
-    if c.FPDFPageObj_GetMatrix(obj, ctypes.byref(m)):
+    if _obj_matrix(obj, ctypes.byref(m)):
         scale = (m.b * m.b + m.d * m.d) ** 0.5 or 1.0
-    cache[key] = fs.value * scale
-    return cache[key]
+    cache[obj] = fs.value * scale
+    return cache[obj]
 
 
 def dedupe(chars: list[dict], tolerance: float = 1.0) -> list[dict]:
-    """Drop a character drawn again at (almost) the same place: bold by overprinting."""
+    """Drop a character drawn again at (almost) the same place: bold by overprinting.
+
+    Characters are bucketed by 2-pt cells of (x0, top); with a tolerance of 1 pt a match
+    can only lie in the character's own bucket or in the neighbour on the side its
+    position is nearer to, so four buckets are looked at, not nine."""
     out: list[dict] = []
     seen: dict[tuple[str, int, int], list[dict]] = {}
     for ch in chars:
-        key = (ch["text"], int(ch["x0"] // 2), int(ch["top"] // 2))
+        text, x0, top = ch["text"], ch["x0"], ch["top"]
+        kx, ky = int(x0 // 2), int(top // 2)
+        nx = kx - 1 if x0 - 2 * kx < tolerance else kx + 1
+        ny = ky - 1 if top - 2 * ky < tolerance else ky + 1
         dup = False
-        for kx in (key[1] - 1, key[1], key[1] + 1):
-            for ky in (key[2] - 1, key[2], key[2] + 1):
-                for other in seen.get((ch["text"], kx, ky), ()):
-                    if abs(other["x0"] - ch["x0"]) <= tolerance and abs(other["top"] - ch["top"]) <= tolerance:
-                        dup = True
-                        break
-                if dup:
+        for key in ((text, kx, ky), (text, nx, ky), (text, kx, ny), (text, nx, ny)):
+            for other in seen.get(key, ()):
+                if abs(other["x0"] - x0) <= tolerance and abs(other["top"] - top) <= tolerance:
+                    dup = True
                     break
             if dup:
                 break
         if not dup:
             out.append(ch)
-            seen.setdefault(key, []).append(ch)
+            seen.setdefault((text, kx, ky), []).append(ch)
     return out
 
 
-class EdgePage:
+def find_tables(width: float, height: float, edges: list[dict]) -> list[ruling.Table]:
+    """The ruled tables on a page's edges (cell boxes and table box), as pdfplumber's
+    TableFinder finds them (``width``/``height``: the page, which the ``lines`` strategy
+    does not read)."""
+    return ruling.find_tables(edges)
+
+
+def reference_tables(width: float, height: float, edges: list[dict]):
+    """The same through pdfplumber's own :class:`~pdfplumber.table.TableFinder` (tests)."""
+    from pdfplumber.table import TableFinder
+
+    from .grid import TABLE_SETTINGS
+
+    return TableFinder(_EdgePage(width, height, edges), TABLE_SETTINGS).tables
+
+
+class _EdgePage:
     """The little of a pdfplumber Page that :class:`pdfplumber.table.TableFinder` reads."""
 
     def __init__(self, width: float, height: float, edges: list[dict]):
@@ -189,9 +298,3 @@ class EdgePage:
         self.edges = edges
         self.width = width
         self.height = height
-
-
-def find_tables(width: float, height: float, edges: list[dict]):
-    from pdfplumber.table import TableFinder
-
-    return TableFinder(EdgePage(width, height, edges), TABLE_SETTINGS).tables
