@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .catalog import Catalog, TableTemplate, load_catalog, title_rules
+from .rows import _CODE
 from .text import compact
 
 MARGIN = 0.05  # two templates closer than this are ambiguous
 TITLE_ACCEPT = 0.6  # a title this similar to a template's names it (with the header agreeing)
 HEADER_ACCEPT = 0.6  # a header this typical of a template names it without a title
-_CODE = re.compile(r"^\d{3}(?:\d{2}){0,2}$")
 _NUMERIC_HEADER = re.compile(r"^[\d*#\-—]+$")
 
 

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 
 from .grid import Cell, Grid
-from .tables import _CODE
+from .rows import _CODE
 from .text import compact, normalize
 from .values import parse_value
 
