@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 from .catalog import functional_class_codes, strip_ordinal
 from .grid import Grid
-from .rows import _AMOUNT_IN_TEXT, _CODE, _column_map, data_rows, header_paths, split_header
-from .text import compact
+from .rows import _AMOUNT_IN_TEXT, _CODE, _column_map, data_rows, header_paths, join_code_parts, split_header
+from .text import compact, normalize
 from .values import parse_value, unit_factor
 
 if TYPE_CHECKING:
@@ -112,11 +112,7 @@ def read_coded(inst: TableInstance) -> None:
         by_col: dict[int, tuple[int, str]] = {}
         for k, txt in enumerate(texts):
             by_col.setdefault(cmap[k], (k, txt))
-        parts = [compact(by_col.get(c, (0, ""))[1]) for c in code_cols]
-        digits = [p for p in parts if p.isdigit()]
-        code = "".join(digits) if digits else None
-        if code and not _CODE.match(code):
-            code = None
+        code = join_code_parts([normalize(by_col.get(c, (0, ""))[1]) for c in code_cols])
         label_cell = None
         if name_col is not None and name_col in by_col:
             label_cell = by_col[name_col][1]
@@ -248,10 +244,7 @@ def read_three_block(inst: TableInstance) -> None:
         texts = [compact(x) for x in g.row_texts(r)]
         for codes, name_col, amount_cols in blocks:
             parts = [texts[c] for c in codes if c < len(texts)]
-            digits = [p for p in parts if p.isdigit()]
-            code = "".join(digits) if digits else None
-            if code and not _CODE.match(code):
-                code = None
+            code = join_code_parts(parts)
             name = texts[name_col] if name_col < len(texts) else ""
             label_in_code = next((p for p in parts if p and not p.isdigit()), "")
             if not name and label_in_code:

@@ -18,6 +18,24 @@ if TYPE_CHECKING:
     from .tables import TableInstance
 
 _CODE = re.compile(r"^\d{3}(?:\d{2}){0,2}$")
+
+
+def join_code_parts(parts: list[str]) -> str | None:
+    """The 科目 code of a row from its code cells (类 | 款 | 项, or one cell): the digits
+    joined.  A 款 or 项 printed without its leading zero (``301 | 2`` for 30102 津贴补贴,
+    ``301 7`` in one cell) is two digits wide by the code's structure (3 + 2 + 2), so a
+    one-digit part is padded; anything that is still not a code is no code (``None``)."""
+    digits = [d for p in parts for d in p.split() if d.isdigit()]
+    if not digits:
+        return None
+    code = "".join(digits)
+    if _CODE.match(code):
+        return code
+    if len(digits) > 1 and len(digits[0]) == 3 and all(len(d) <= 2 for d in digits[1:]):
+        padded = digits[0] + "".join(d.zfill(2) for d in digits[1:])
+        if _CODE.match(padded):
+            return padded
+    return None
 _INT = re.compile(r"^\d{1,3}$")
 _AMOUNTISH = re.compile(r"^\(?[-−]?[\d,]+\.\d+\)?%?$")
 # an amount as printed somewhere inside a cell's text: 1,266.32 / 1266.32 / 68.40% (a code,

@@ -138,3 +138,24 @@ def test_a_code_printed_on_two_rows_of_a_table_keeps_both_rows():
     rows = doc.rows("expenditure")
     assert [r.row_key for r in rows] == ["合计", "2010101", "2010101#2", "2010102"]
     assert rows[2].subject_code == "2010101" and rows[2].cells[("expenditure_total", "final")]["amount"] == Decimal("5")
+
+
+def test_a_kuan_printed_without_its_leading_zero_is_still_its_code():
+    """``301 | 2 津贴补贴`` (a budget's 基本支出 table printing 款 2 for 02): the code is
+    30102 by the code's 3 + 2 + 2 structure, not a row without a code."""
+    from extract.rows import join_code_parts
+
+    assert join_code_parts(["301", "2"]) == "30102"
+    assert join_code_parts(["301 7"]) == "30107"  # both parts in one cell
+    assert join_code_parts(["201", "01", "02"]) == "2010102"
+    assert join_code_parts(["2 0 1"]) == "201"  # a spaced-out code is still joined first
+    assert join_code_parts(["3012"]) is None and join_code_parts(["", "合计"]) is None
+    grid = _grid([["类", "款", "科目名称", "本年支出合计", "基本支出", "项目支出"],
+                  ["", "", "合计", "15.00", "15.00", ""],
+                  ["301", "", "工资福利支出", "15.00", "15.00", ""],
+                  ["301", "2", "津贴补贴", "10.00", "10.00", ""],
+                  ["301", "7", "绩效工资", "5.00", "5.00", ""]])
+    inst = _instance("expenditure", grid)
+    read_table(inst)
+    codes = {c["line_name"]: c["subject_code"] for c in inst.cells if c["measure"] == "expenditure_total"}
+    assert codes == {"合计": None, "工资福利支出": "301", "津贴补贴": "30102", "绩效工资": "30107"}
