@@ -189,7 +189,7 @@ def read_page(page, number: int) -> OcrPage:
     img = straighten(rgb, scale)
     edges = ruling_edges(img, dpi)
     ink = text_ink(img)
-    chars = drop_seal_lettering(recognise(img.gray, scale, ink, img.ink & ~ink), img)
+    chars = drop_rule_glyphs(drop_seal_lettering(recognise(img.gray, scale, ink, img.ink & ~ink), img), edges)
     from .grid import page_lines
 
     text = normalize("\n".join(ln.text for ln in page_lines(chars)))
@@ -359,6 +359,24 @@ def drop_seal_lettering(chars: list[dict], img) -> list[dict]:
                for d in dropped):
             ch["conf"] = min(ch["conf"], UNREAD)
     return out
+
+
+_BARS = set("|丨│┃")
+
+
+def drop_rule_glyphs(chars: list[dict], edges: list[dict], tol: float = 2.5) -> list[dict]:
+    """A vertical rule next to a number is sometimes read as a character (251.83| ): a bar glyph
+    that lies on a vertical rule is the rule, not text.  A bar elsewhere stays (it may be a
+    misread 1, and then the value fails to parse and is flagged)."""
+    verticals = [e for e in edges if e["orientation"] == "v"]
+
+    def on_rule(ch: dict) -> bool:
+        x = (ch["x0"] + ch["x1"]) / 2
+        mid = (ch["top"] + ch["bottom"]) / 2
+        return any(abs(e["x0"] - x) <= tol + (ch["x1"] - ch["x0"]) / 2 and e["top"] <= mid <= e["bottom"]
+                   for e in verticals)
+
+    return [ch for ch in chars if not (ch["text"] in _BARS and on_rule(ch))]
 
 
 _NUMERALS = set("一二三四五六七八九十")

@@ -89,3 +89,56 @@ def test_a_box_that_left_out_the_ordinal_is_widened_over_its_ink():
     ink[40:60, 50:80] = 0  # nothing left out: the box stays
     (same,) = widen_to_ink([box], ink, rules)
     assert np.array_equal(same, box)
+
+
+def test_a_bar_read_on_a_vertical_rule_is_the_rule_and_elsewhere_it_stays():
+    from extract.ocr import drop_rule_glyphs
+
+    def ch(text, x0, x1):
+        return {"text": text, "x0": x0, "x1": x1, "top": 100, "bottom": 110, "size": 10, "conf": 0.99}
+
+    rule = {"orientation": "v", "x0": 200.0, "x1": 200.0, "top": 90.0, "bottom": 130.0}
+    chars = [ch("2", 170, 175), ch("5", 175, 180), ch("|", 198, 201), ch("|", 150, 152)]
+    kept = drop_rule_glyphs(chars, [rule])
+    assert [c["text"] for c in kept] == ["2", "5", "|"] and kept[-1]["x0"] == 150
+
+
+def test_a_seal_ring_piece_is_no_rule_but_a_printed_rule_under_the_seal_is():
+    from extract.ocr_grid import PageImage, _seal_run
+
+    h, w = 200, 200
+    gray = np.full((h, w), 210, np.uint8)
+    red = np.zeros((h, w), np.uint8)
+    gray[20:80, 50:52], red[20:80, 50:52] = 180, 60  # a ring piece: light and reddish
+    gray[20:80, 120:122], red[20:80, 120:122] = 120, 90  # black print under the red seal: dark
+    gray[100:160, 50:52] = 60  # a plain printed rule
+    img = PageImage(gray, np.zeros_like(gray), 1.0, 0.0, red)
+    assert _seal_run(img, (50.5, 20, 80), horizontal=False)
+    assert not _seal_run(img, (120.5, 20, 80), horizontal=False)
+    assert not _seal_run(img, (50.5, 100, 160), horizontal=False)
+
+
+def test_a_finer_scan_is_read_at_its_own_resolution_and_reduced_to_the_ocr_dpi(tmp_path):
+    import io
+
+    import pypdfium2 as pdfium
+    from PIL import Image
+
+    from extract.ocr import native_dpi, render
+
+    w_pt, h_pt = 300.0, 200.0
+    px = Image.fromarray(np.full((int(h_pt * 300 / 72), int(w_pt * 300 / 72), 3), 220, np.uint8))
+    buf = io.BytesIO()
+    px.save(buf, format="JPEG")
+    buf.seek(0)
+    doc = pdfium.PdfDocument.new()
+    page = doc.new_page(w_pt, h_pt)
+    obj = pdfium.PdfImage.new(doc)
+    obj.load_jpeg(buf, inline=False)
+    obj.set_matrix(pdfium.PdfMatrix().scale(w_pt, h_pt))
+    page.insert_obj(obj)
+    page.gen_content()
+    assert native_dpi(page) == pytest.approx(300, abs=1)
+    rgb = render(page, 200)
+    assert rgb.shape == (round(h_pt * 200 / 72), round(w_pt * 200 / 72), 3)
+    assert abs(int(rgb[10, 10, 0]) - 220) <= 3
