@@ -177,8 +177,6 @@ def _read_pages_here(path, numbers: list[int], budget: float) -> tuple[dict[int,
 
 
 def read_page(page, number: int) -> OcrPage:
-    import numpy as np
-
     from .ocr_grid import ruling_edges, straighten, text_ink
 
     t0 = time.perf_counter()
@@ -187,15 +185,50 @@ def read_page(page, number: int) -> OcrPage:
         w_pt, h_pt = h_pt, w_pt
     dpi = float(os.environ.get("FISCAL_OCR_DPI") or OCR_DPI)
     scale = dpi / 72.0
-    rgb = np.asarray(page.render(scale=scale).to_pil().convert("RGB"))
+    rgb = render(page, dpi)
     img = straighten(rgb, scale)
     edges = ruling_edges(img, dpi)
-    chars = drop_seal_lettering(recognise(img.gray, scale), img)
+    ink = text_ink(img)
+    chars = drop_rule_glyphs(drop_seal_lettering(recognise(img.gray, scale, ink, img.ink & ~ink), img), edges)
     from .grid import page_lines
 
     text = normalize("\n".join(ln.text for ln in page_lines(chars)))
     return OcrPage(number, w_pt, h_pt, chars, edges, text, dpi, img.skew_deg, time.perf_counter() - t0,
-                   text_ink(img), scale)
+                   ink, scale)
+
+
+def native_dpi(page) -> float | None:
+    """Resolution of the page's largest image (a scan's own dpi), None for a page without one."""
+    import pypdfium2 as pdfium
+
+    best, dpi = 0.0, None
+    for obj in page.get_objects(max_depth=2):
+        if obj.type != pdfium.raw.FPDF_PAGEOBJ_IMAGE:
+            continue
+        x0, y0, x1, y1 = obj.get_bounds()
+        px_w, px_h = obj.get_px_size()
+        area = (x1 - x0) * (y1 - y0)
+        if area > best and x1 > x0 and y1 > y0:
+            best, dpi = area, max(px_w / ((x1 - x0) / 72.0), px_h / ((y1 - y0) / 72.0))
+    return dpi
+
+
+def render(page, dpi: float):
+    """The page as RGB pixels at ``dpi``.  A scan finer than that is rendered at its own
+    resolution and reduced by area averaging: pdfium's direct downscaling samples the image
+    (aliasing thin strokes such as 、 and the rules)."""
+    import cv2
+    import numpy as np
+
+    native = native_dpi(page)
+    if native is None or native < dpi * 1.2:
+        return np.asarray(page.render(scale=dpi / 72.0).to_pil().convert("RGB"))
+    full = np.asarray(page.render(scale=native / 72.0).to_pil().convert("RGB"))
+    w_pt, h_pt = page.get_size()
+    if page.get_rotation() in (90, 270):
+        w_pt, h_pt = h_pt, w_pt
+    size = (int(round(w_pt * dpi / 72.0)), int(round(h_pt * dpi / 72.0)))
+    return cv2.resize(full, size, interpolation=cv2.INTER_AREA)
 
 
 # Text is found on a reduced page (detection needs no fine detail, and its feature maps at
@@ -205,9 +238,10 @@ DET_MAX_SIDE = 1600
 MIN_LINE_SCORE = 0.3  # below this a "line" is noise (a seal's fragment, a speck); above, it is kept and judged
 
 
-def _read_lines(gray):
+def _read_lines(gray, ink=None, rules=None):
     """RapidOCR's steps (detect, crop, recognise, character boxes) with detection on a reduced
-    image; yields (box, text, score, word boxes, words, per-character confidences)."""
+    image; yields (box, text, score, word boxes, words, per-character confidences).  With the
+    page's text ink (rules removed), a box is first widened over ink it left out on its left."""
     import cv2
     import numpy as np
 
@@ -220,6 +254,8 @@ def _read_lines(gray):
     if boxes is None or len(boxes) == 0:
         return
     boxes = [np.clip(np.asarray(b, dtype=np.float32) / f, 0, [w - 1, h - 1]).astype(np.float32) for b in boxes]
+    if ink is not None:
+        boxes = widen_to_ink(boxes, ink, rules)
     crops = eng.get_crop_img_list(rgb, boxes)
     rec, _ = eng.text_rec(crops, True)
     rec = eng.cal_rec_boxes(crops, boxes, rec)
@@ -228,14 +264,58 @@ def _read_lines(gray):
             yield box.tolist(), text, float(score), word_boxes, words, confs
 
 
+def widen_to_ink(boxes, ink, rules=None):
+    """Detection on the reduced page can leave out the thin glyphs that open a line — the 一、 or
+    二、 of an ordinal (一财政拨款 read as 财政拨款, the row key lost).  A box is stretched left
+    over the ink next to it in its line band, glyph by glyph (gaps narrower than half the
+    line's height), stopping at another box or a wider gap."""
+    import numpy as np
+
+    out = []
+    rects = [(float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 0].max()), float(b[:, 1].max())) for b in boxes]
+    for b, (x0, y0, x1, y1) in zip(boxes, rects):
+        hgt = y1 - y0
+        if hgt < 4:
+            out.append(b)
+            continue
+        # the band's middle: ink of the lines above and below stays out
+        top, bottom = int(y0 + 0.2 * hgt), int(y1 - 0.2 * hgt)
+        # another box in the band on the left (or overlapping this one) bounds the search
+        limit = max([r[2] for r in rects if r[0] < x0 and r[1] < y1 - 0.3 * hgt and r[3] > y0 + 0.3 * hgt]
+                    + [x0 - 3 * hgt, 0])
+        cols = ink[top:bottom, int(limit):int(x0)].any(axis=0) if x0 - limit >= 2 else np.zeros(0, bool)
+        walls = (rules[top:bottom, int(limit):int(x0)].all(axis=0) if rules is not None and len(cols)
+                 else np.zeros(len(cols), bool))
+        gap_max = max(2, int(0.5 * hgt))
+        new_x0, gap = x0, 0
+        for i in range(len(cols) - 1, -1, -1):
+            if walls[i]:  # a cell's rule: the cell ends here
+                break
+            if cols[i]:
+                new_x0, gap = limit + i, 0
+            else:
+                gap += 1
+                if gap > gap_max:
+                    break
+        if new_x0 < x0 - 0.25 * hgt:  # at least a thin glyph's width: not the blur of the first one
+            b = b.copy()
+            left = max(0.0, new_x0 - 0.15 * hgt)
+            for k in range(4):
+                if b[k, 0] < (x0 + x1) / 2:
+                    b[k, 0] = left
+        out.append(b)
+    return out
+
+
 def _is_wide(ch: str) -> bool:
     return "\u2e80" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" or "\u3000" <= ch <= "\u303f"
 
 
-def recognise(gray, scale: float) -> list[dict]:
-    """Characters with boxes (points) and per-character confidence."""
+def recognise(gray, scale: float, ink=None, rules=None) -> list[dict]:
+    """Characters with boxes (points) and per-character confidence (``ink``, ``rules``: masks of
+    the page's text and ruling lines, to widen boxes that left glyphs out)."""
     chars: list[dict] = []
-    for box, text, _score, word_boxes, words, confs in _read_lines(gray):
+    for box, text, _score, word_boxes, words, confs in _read_lines(gray, ink, rules):
         ys = [p[1] for p in box]
         top, bottom = min(ys) / scale, max(ys) / scale
         size = max(1.0, bottom - top)
@@ -281,6 +361,24 @@ def drop_seal_lettering(chars: list[dict], img) -> list[dict]:
     return out
 
 
+_BARS = set("|丨│┃")
+
+
+def drop_rule_glyphs(chars: list[dict], edges: list[dict], tol: float = 2.5) -> list[dict]:
+    """A vertical rule next to a number is sometimes read as a character (251.83| ): a bar glyph
+    that lies on a vertical rule is the rule, not text.  A bar elsewhere stays (it may be a
+    misread 1, and then the value fails to parse and is flagged)."""
+    verticals = [e for e in edges if e["orientation"] == "v"]
+
+    def on_rule(ch: dict) -> bool:
+        x = (ch["x0"] + ch["x1"]) / 2
+        mid = (ch["top"] + ch["bottom"]) / 2
+        return any(abs(e["x0"] - x) <= tol + (ch["x1"] - ch["x0"]) / 2 and e["top"] <= mid <= e["bottom"]
+                   for e in verticals)
+
+    return [ch for ch in chars if not (ch["text"] in _BARS and on_rule(ch))]
+
+
 _NUMERALS = set("一二三四五六七八九十")
 UNREAD = 0.5  # confidence given to characters next to a glyph the recogniser skipped
 
@@ -318,7 +416,11 @@ def annotate_cells(instances, ocr_pages: dict[int, OcrPage]) -> None:
     """``value_source`` and ``confidence`` for every cell.  An OCR cell's confidence is its least
     sure character's probability, 0 when the cell shows ink but nothing was read; it is also
     capped by the characters of its row's label and code (the rest of the row band: a misread
-    label files a right number under a wrong row)."""
+    label files a right number under a wrong row).  A misread label of a standard row is then
+    repaired from the catalog's row labels (:mod:`extract.ocr_labels`), its cells capped below
+    ``CONFIDENT``."""
+    from .ocr_labels import repair_instance
+
     for inst in instances:
         rows: dict[tuple[int, int], list[dict]] = {}
         for c in inst.cells:
@@ -337,6 +439,7 @@ def annotate_cells(instances, ocr_pages: dict[int, OcrPage]) -> None:
             for c in cells:
                 if c["confidence"] is not None and label is not None:
                     c["confidence"] = min(c["confidence"], label)
+        repair_instance(inst, lambda c: c.get("value_source") == "ocr")
 
 
 def _label_confidence(cells: list[dict], page: OcrPage, inst) -> float | None:

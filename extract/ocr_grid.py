@@ -32,6 +32,7 @@ class PageImage:
     scale: float  # pixels per PDF point
     skew_deg: float  # rotation that was undone
     redness: np.ndarray | None = None  # straightened R − max(G, B), 0–255: where a red seal lies
+    paper: float | None = None  # the paper's grey level (median), computed when first needed
 
 
 def to_gray(rgb: np.ndarray) -> np.ndarray:
@@ -146,6 +147,31 @@ def _touches(pos: float, at: float, across: list[tuple[float, float, float]]) ->
     return any(abs(a - at) <= TOUCH_PT and lo - TOUCH_PT <= pos <= hi + TOUCH_PT for a, lo, hi in across)
 
 
+def _seal_run(img: PageImage, run: tuple[float, float, float], *, horizontal: bool) -> bool:
+    """Is this run of "rule" a piece of a seal's ring?  JPEG's coarse colour leaves the ring a
+    little darker than the paper in the brightest channel, enough for the local threshold; its
+    stroke is reddish and light, while a printed rule is neutral grey or, under the seal, dark."""
+    if img.redness is None:
+        return False
+    s = img.scale
+    pos, lo, hi = run
+    a, b = int(pos * s) - 2, int(pos * s) + 3
+    c, d = int(lo * s), int(hi * s) + 1
+    window = (slice(a, b), slice(c, d)) if horizontal else (slice(c, d), slice(a, b))
+    g, r = img.gray[window], img.redness[window]
+    if g.size == 0:
+        return False
+    if not horizontal:
+        g, r = g.T, r.T
+    if img.paper is None:
+        img.paper = float(np.median(img.gray[::8, ::8]))
+    # along the run, its darkest pixel across: the stroke itself
+    k = g.argmin(axis=0)
+    cols = np.arange(g.shape[1])
+    stroke_g, stroke_r = g[k, cols], r[k, cols]
+    return float(np.median(stroke_r)) > 20 and float(np.median(stroke_g)) > 0.7 * img.paper
+
+
 def ruling_edges(img: PageImage, dpi: float) -> list[dict]:
     """Horizontal and vertical rules of a straightened page as pdfplumber edges (points).
 
@@ -154,6 +180,8 @@ def ruling_edges(img: PageImage, dpi: float) -> list[dict]:
     bridge = max(3, int(dpi / 40))  # ~0.6 mm gaps of a faint rule
     hs = _line_runs(img.ink, True, max(8, int(H_KERNEL_IN * dpi)), bridge, img.scale)
     vs = _line_runs(img.ink, False, max(8, int(V_KERNEL_IN * dpi)), bridge, img.scale)
+    hs = [r for r in hs if not _seal_run(img, r, horizontal=True)]
+    vs = [r for r in vs if not _seal_run(img, r, horizontal=False)]
     long_h = [r for r in hs if r[2] - r[1] >= LONG_H_PT]
     long_v = [r for r in vs if r[2] - r[1] >= LONG_V_PT]
     keep_h = long_h + [r for r in hs if r[2] - r[1] < LONG_H_PT
