@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import sys
 from collections import defaultdict
+from collections.abc import Iterable
 from decimal import ROUND_UP
 from pathlib import Path
 from typing import Any
@@ -43,11 +44,17 @@ def rests_on_unconfirmed_ocr(doc, f) -> bool:
     return False
 
 
-def run_all(duckdb_path: str | Path) -> dict[str, Any]:
+def run_all(duckdb_path: str | Path, document_ids: Iterable[str] | None = None) -> dict[str, Any]:
     """Evaluate every rule on every current document; replace raw.dq_result / raw.dq_finding.
 
+    ``document_ids``: evaluate only the current documents among these (tonight's affected
+    documents, warehouse/incremental.py) and replace only their rows; rows of documents that are
+    no longer current leave too. A document's results depend on its own records and on its
+    department's other documents (Peers), which the night plan includes with it, so the tables
+    come out as a run over every document would write them.
+
     Returns ``{"documents": n, "results": {status: n}, "findings": {severity: n},
-    "rules": {rule_id: {status: n}}}``.
+    "rules": {rule_id: {status: n}}}`` (counts over the documents evaluated).
     """
     import duckdb
     import pyarrow as pa
@@ -59,6 +66,10 @@ def run_all(duckdb_path: str | Path) -> dict[str, Any]:
         findings: list[dict[str, Any]] = []
         docs = current_documents(con) if _table_exists(con, "raw", "document") else []
         peers = Peers(con, docs)
+        current = [d["document_id"] for d in docs]
+        if document_ids is not None:
+            wanted = set(document_ids)
+            docs = [d for d in docs if d["document_id"] in wanted]
         for meta in docs:
             doc = load_doc(con, meta, meta.get("table_source_id"))
             doc.peers = peers  # cross-document checks read the department's other documents
@@ -90,8 +101,14 @@ def run_all(duckdb_path: str | Path) -> dict[str, Any]:
         try:
             _ddl(con, "dq_result", DQ_RESULT_COLUMNS)
             _ddl(con, "dq_finding", DQ_FINDING_COLUMNS)
-            con.execute("DELETE FROM raw.dq_result")
-            con.execute("DELETE FROM raw.dq_finding")
+            if document_ids is None:
+                con.execute("DELETE FROM raw.dq_result")
+                con.execute("DELETE FROM raw.dq_finding")
+            else:  # the evaluated documents, and any document that is no longer current
+                for table in ("dq_result", "dq_finding"):
+                    con.execute(f"DELETE FROM raw.{table} WHERE document_id IN (SELECT unnest(?::VARCHAR[])) "
+                                "OR document_id NOT IN (SELECT unnest(?::VARCHAR[]))",
+                                [[d["document_id"] for d in docs], current])
             con.register("_dq_result_new", res_tbl)
             con.register("_dq_finding_new", fnd_tbl)
             names_r = ", ".join(f'"{n}"' for n, _ in DQ_RESULT_COLUMNS)
