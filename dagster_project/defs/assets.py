@@ -547,7 +547,7 @@ def build_reports_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
 
         settings = fiscal.settings()
         fiscal.announce("building quality reports")
-        result = build_reports(settings)
+        result = build_reports(settings, night_documents(settings))
         context.log.info(f"reports: {result}")
         return dg.MaterializeResult(
             metadata={**as_metadata(result), "reports_dir": dg.MetadataValue.path(str(settings.reports_dir))}
