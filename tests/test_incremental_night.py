@@ -47,7 +47,8 @@ def night(settings, work: Path, name: str, *, full: bool = False):
     args = ["--full-refresh"] if plan.full else ["--vars", json.dumps({"night_incremental": True})]
 
     def build(attempt: int) -> isolation.BuildOutcome:
-        target = work / f"target-{name}-{attempt}"
+        # one target per kind of night: dbt's partial parse is kept while the vars stay the same
+        target = work / ("target-full" if plan.full else "target-incremental")
         env = {**os.environ, "FISCAL_DUCKDB_PATH": str(settings.duckdb_path), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
         cmd = [str(DBT) if DBT.exists() else "dbt", "build", *args, "--project-dir", str(DBT_DIR), "--profiles-dir",
                str(DBT_DIR), "--target-path", str(target), "--log-path", str(work / "logs")]
