@@ -105,20 +105,6 @@ def execute_refresh(instance, *, force: bool = False, full_refresh: bool = False
     )
 
 
-def _query(path: Path, sql: str, params: list | None = None) -> tuple[list[str], list[tuple]]:
-    import duckdb
-
-    with duckdb.connect(str(path), read_only=True) as con:
-        cur = con.execute(sql, params or [])
-        return [c[0] for c in cur.description], cur.fetchall()
-
-
-def _table_exists(path: Path, schema: str, table: str) -> bool:
-    _, rows = _query(path, "select 1 from information_schema.tables where table_schema = ? and table_name = ?",
-                     [schema, table])
-    return bool(rows)
-
-
 def format_table(columns: list[str], rows: list[tuple], max_width: int = 60) -> str:
     def cell(v) -> str:
         s = "" if v is None else str(v).replace("\n", " ")
@@ -135,6 +121,8 @@ def format_table(columns: list[str], rows: list[tuple], max_width: int = 60) -> 
 
 def summary(settings, result=None) -> str:
     """What a person wants after a run: loaded, quarantined and why, findings, where things are."""
+    from warehouse.db import file_has_table, query_file
+
     out: list[str] = []
     if result is not None:
         out.append(f"run {result.run_id[:8]}: {'succeeded' if result.success else 'FAILED'}")
@@ -150,31 +138,31 @@ def summary(settings, result=None) -> str:
     if not db.exists():
         out.append("no warehouse yet")
         return "\n".join(out)
-    if _table_exists(db, "raw", "document_registry"):
-        _, rows = _query(db, "select status, count(*) from raw.document_registry group by 1 order by 1")
-        held = (_query(db, "select count(distinct document_id) from raw.document_hold")[1][0][0]
-                if _table_exists(db, "raw", "document_hold") else 0)
+    if file_has_table(db, "raw", "document_registry"):
+        _, rows = query_file(db, "select status, count(*) from raw.document_registry group by 1 order by 1")
+        held = (query_file(db, "select count(distinct document_id) from raw.document_hold")[1][0][0]
+                if file_has_table(db, "raw", "document_hold") else 0)
         out.append("documents: " + (", ".join(f"{s} {n}" + (f" (of which held back {held})" if s == "loaded" and held else "")
                                               for s, n in rows) or "none"))
-        cols, rows = _query(db, "select file_path, error_code, reason from raw.document_registry "
+        cols, rows = query_file(db, "select file_path, error_code, reason from raw.document_registry "
                                 "where status = 'quarantined' order by file_path")
         if rows:
             out.append("quarantined:")
             out.extend(f"  {r[0]}: [{r[1] or '-'}] {r[2] or ''}" for r in rows)
-    if _table_exists(db, "raw", "document_hold"):
-        _, rows = _query(db, "select any_value(r.file_path), string_agg(h.test_name, ', ' order by h.test_name), "
+    if file_has_table(db, "raw", "document_hold"):
+        _, rows = query_file(db, "select any_value(r.file_path), string_agg(h.test_name, ', ' order by h.test_name), "
                              "any_value(h.message) from raw.document_hold h left join raw.document_registry r "
                              "using (document_id) group by h.document_id order by 1")
         if rows:
             out.append(f"held back (a dbt data test failed on their rows; the other documents are published): {len(rows)}")
             out.extend(f"  {r[0]}: [{r[1]}] {r[2]}" for r in rows)
-    if _table_exists(db, "raw", "refused_file"):
-        _, rows = _query(db, "select file_path, error_code, reason from raw.refused_file order by file_path")
+    if file_has_table(db, "raw", "refused_file"):
+        _, rows = query_file(db, "select file_path, error_code, reason from raw.refused_file order by file_path")
         if rows:
             out.append(f"refused landing files (not read): {len(rows)}")
             out.extend(f"  {r[0]}: [{r[1]}] {r[2]}" for r in rows)
-    if _table_exists(db, "raw", "dq_finding"):
-        _, rows = _query(db, "select coalesce(severity, '?'), count(*) from raw.dq_finding group by 1 order by 2 desc")
+    if file_has_table(db, "raw", "dq_finding"):
+        _, rows = query_file(db, "select coalesce(severity, '?'), count(*) from raw.dq_finding group by 1 order by 2 desc")
         out.append("findings by severity: " + (", ".join(f"{s} {n}" for s, n in rows) or "none"))
     out.append(f"warehouse (analysts): {settings.published_path}"
                + ("" if settings.published_path.exists() else "  (not published yet)"))
@@ -192,7 +180,7 @@ def cmd_run(args) -> int:
         copied = copy_sample(settings.landing_dir)
         print(f"sample: copied {len(copied)} PDF(s) from {SAMPLE_DIR} into {settings.landing_dir}", file=sys.stderr)
     from dagster_project.defs.night import nothing_changed
-    from warehouse.load import PipelineBusy, pipeline_lock
+    from warehouse.lock import PipelineBusy, pipeline_lock
 
     try:
         with pipeline_lock(settings):  # one run per FISCAL_HOME; a second one refuses, saying who runs
@@ -305,11 +293,13 @@ def status_rows(db: Path, *, status: str | None = None, department: str | None =
     any path the bytes were seen under); ``status`` is loaded | superseded | quarantined |
     held_back | refused.
     """
+    from warehouse.db import file_has_table, query_file
+
     parts = [STATUS_SQL]
-    if not _table_exists(db, "raw", "document_hold"):  # a warehouse published before holds existed
+    if not file_has_table(db, "raw", "document_hold"):  # a warehouse published before holds existed
         parts = ["select r.document_id, r.status, r.department_canonical, r.department_name, r.fiscal_year, "
                  "r.doc_kind, r.scope, r.part, r.file_path, r.reason from raw.document_registry as r"]
-    if _table_exists(db, "raw", "refused_file"):
+    if file_has_table(db, "raw", "refused_file"):
         parts.append(REFUSED_SQL)
     where, params = [], []
     if status:
@@ -327,16 +317,18 @@ def status_rows(db: Path, *, status: str | None = None, department: str | None =
     sql = ("select * from (" + " union all ".join(parts) + ") as s"
            + (" where " + " and ".join(where) if where else "")
            + " order by fiscal_year nulls last, file_path")
-    return _query(db, sql, params)
+    return query_file(db, sql, params)
 
 
 def cmd_status(args) -> int:
+    from warehouse.db import file_has_table, query_file
+
     settings = _settings()
     db = settings.published_path
     if not db.exists():
         print(f"no published warehouse at {db} (run `fiscal run` first)", file=sys.stderr)
         return 1
-    if not _table_exists(db, "raw", "document_registry"):
+    if not file_has_table(db, "raw", "document_registry"):
         print(f"{db} has no raw.document_registry", file=sys.stderr)
         return 1
     cols, rows = status_rows(db, status=args.status, department=args.department, year=args.year, file=args.file)
@@ -344,8 +336,8 @@ def cmd_status(args) -> int:
     # unit document's 主管部门
     levels = {"consolidated": "汇总", "own": "本级", "unit": "单位", "unknown": "未知"}
     parents = {}
-    if "parent_department" in _query(db, "select * from raw.document_registry limit 0")[0]:
-        parents = dict(_query(db, "select document_id, parent_department from raw.document_registry")[1])
+    if "parent_department" in query_file(db, "select * from raw.document_registry limit 0")[0]:
+        parents = dict(query_file(db, "select document_id, parent_department from raw.document_registry")[1])
     if "scope" in cols and "document_id" in cols:
         i, d = cols.index("scope"), cols.index("document_id")
         rows = [tuple(r[:i]) + (levels.get(r[i], r[i]), parents.get(r[d])) + tuple(r[i + 1:]) for r in rows]
@@ -368,11 +360,13 @@ def cmd_status(args) -> int:
 
 def unrecognised_tables(db: Path, limit: int = 20) -> None:
     """Tables the catalog could not name, by normalised title (an alias in tables.yaml names them)."""
-    if not _table_exists(db, "raw", "extracted_table"):
-        return
     from extract.survey import UNRECOGNISED_SQL
+    from warehouse.db import file_has_table, query_file
 
-    _, rows = _query(db, UNRECOGNISED_SQL)
+    if not file_has_table(db, "raw", "extracted_table"):
+        return
+
+    _, rows = query_file(db, UNRECOGNISED_SQL)
     if not rows:
         return
     print(f"\n未识别的表 / unrecognised tables ({sum(r[1] for r in rows)} in {len(rows)} title(s)); "

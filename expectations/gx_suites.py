@@ -27,6 +27,8 @@ from typing import Any
 
 import yaml
 
+from warehouse.db import connect_for_reading, fetch_scalar, table_exists
+
 HERE = Path(__file__).resolve().parent
 SUITES_DIR = HERE / "suites"
 CATALOG_DIR = HERE.parent / "extract" / "catalog"
@@ -70,15 +72,10 @@ def _relation(query: str) -> tuple[str, str] | None:
     return (m.group(1), m.group(2)) if m else None
 
 
-def _table_exists(con, schema: str, table: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-                            [schema, table]).fetchone()[0])
-
-
 def _documents_exist(con) -> bool:
-    if not _table_exists(con, "raw", "document"):
+    if not table_exists(con, "raw", "document"):
         return False
-    return bool(con.execute("SELECT count(*) FROM raw.document WHERE status = ?", ["extracted"]).fetchone()[0])
+    return bool(fetch_scalar(con, "SELECT count(*) FROM raw.document WHERE status = ?", ["extracted"]))
 
 
 def _types_frame(con, schema: str, table: str, declared: dict[str, str]):
@@ -135,8 +132,6 @@ def validate_all(settings, suites: list[dict[str, Any]] | None = None) -> dict[s
     """Run every suite over ``settings.duckdb_path``; build Data Docs under ``reports_dir/gx``."""
     import os
 
-    import duckdb
-
     # the pipeline makes no network calls: GX's analytics events are off unless asked for
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
@@ -156,10 +151,7 @@ def validate_all(settings, suites: list[dict[str, Any]] | None = None) -> dict[s
     })
     source = context.data_sources.add_pandas(name="fiscal_duckdb")
 
-    try:
-        con = duckdb.connect(str(settings.duckdb_path), read_only=True)
-    except duckdb.Error:  # this process already holds a read-write connection
-        con = duckdb.connect(str(settings.duckdb_path))
+    con = connect_for_reading(settings.duckdb_path)
     out: dict[str, dict[str, Any]] = {}
     try:
         docs_exist = _documents_exist(con)
@@ -167,7 +159,7 @@ def validate_all(settings, suites: list[dict[str, Any]] | None = None) -> dict[s
         for spec in suites:
             name = spec["name"]
             rel = _relation(spec["query"])
-            if rel is None or not _table_exists(con, *rel):
+            if rel is None or not table_exists(con, *rel):
                 out[name] = {"success": None, "skipped": f"{'.'.join(rel) if rel else spec['query']} does not exist"}
                 continue
             params = _resolve(spec.get("params") or [], tokens)

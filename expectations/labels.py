@@ -41,15 +41,13 @@ def load_labels(labels_dir: str | Path = LABELS_DIR) -> dict[tuple[str, str, str
 
 
 def error_findings(duckdb_path: str | Path) -> list[dict[str, Any]]:
-    import duckdb
+    from warehouse.db import connect_reader, fetch_dicts
 
-    con = duckdb.connect(str(duckdb_path), read_only=True)
+    con = connect_reader(duckdb_path)
     try:
-        cur = con.execute(
-            "SELECT f.*, d.file_name FROM raw.dq_finding f LEFT JOIN raw.document d USING (document_id)"
+        return fetch_dicts(
+            con, "SELECT f.*, d.file_name FROM raw.dq_finding f LEFT JOIN raw.document d USING (document_id)"
             " WHERE f.severity = 'error' ORDER BY d.file_name, f.rule_id, f.page")
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, r)) for r in cur.fetchall()]
     finally:
         con.close()
 

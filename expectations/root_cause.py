@@ -495,9 +495,9 @@ def identities_from_rules(con, document_ids: Iterable[str] | None = None) -> tup
 
 def analyse(con) -> list[dict[str, Any]]:
     """Defects of every document that has findings (with the documents their identities reach)."""
-    cur = con.execute("SELECT * FROM raw.dq_finding")
-    names = [d[0] for d in cur.description]
-    findings = [dict(zip(names, r)) for r in cur.fetchall()]
+    from warehouse.db import fetch_dicts
+
+    findings = fetch_dicts(con, "SELECT * FROM raw.dq_finding")
     if not findings:
         return []
     docs = {f["document_id"] for f in findings}

@@ -82,10 +82,9 @@ def score(truth_dir, duckdb_path=None) -> dict[str, Any]:
     import tempfile
     from pathlib import Path
 
-    import duckdb
-
     from expectations.rules import run_all
     from expectations.truth_records import document_id_for, load_truth_into_duckdb, truth_files
+    from warehouse.db import connect_reader, fetch_scalar
 
     paths = truth_files(truth_dir)
     changed = changed_cells(truth_dir)
@@ -94,10 +93,10 @@ def score(truth_dir, duckdb_path=None) -> dict[str, Any]:
         if not duckdb_path:
             load_truth_into_duckdb(paths, db)
             run_all(db)
-        con = duckdb.connect(str(db), read_only=True)
+        con = connect_reader(db)
         try:
             defects = analyse(con)
-            n_findings = con.execute("SELECT count(*) FROM raw.dq_finding").fetchone()[0]
+            n_findings = fetch_scalar(con, "SELECT count(*) FROM raw.dq_finding")
         finally:
             con.close()
     by_doc: dict[str, list[dict[str, Any]]] = defaultdict(list)

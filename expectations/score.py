@@ -57,7 +57,7 @@ def _found(defect: dict[str, Any], findings: list[dict[str, Any]], mapping: dict
 
 
 def score(truth_dir: str | Path, duckdb_path: str | Path | None = None, *, run: bool = True) -> dict[str, Any]:
-    import duckdb
+    from warehouse.db import connect_reader, fetch_dicts
 
     paths = truth_files(truth_dir)
     if not paths:
@@ -69,13 +69,10 @@ def score(truth_dir: str | Path, duckdb_path: str | Path | None = None, *, run: 
         load_truth_into_duckdb(paths, duckdb_path)
     if run:
         run_all(duckdb_path)
-    con = duckdb.connect(str(duckdb_path), read_only=True)
+    con = connect_reader(duckdb_path)
     try:
-        cur = con.execute("SELECT * FROM raw.dq_finding")
-        names = [d[0] for d in cur.description]
         findings_by_doc: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for row in cur.fetchall():
-            f = dict(zip(names, row))
+        for f in fetch_dicts(con, "SELECT * FROM raw.dq_finding"):
             findings_by_doc[f["document_id"]].append(f)
         evaluated = {r[0] for r in con.execute("SELECT DISTINCT document_id FROM raw.dq_result").fetchall()}
     finally:

@@ -229,6 +229,8 @@ def load_truth_into_duckdb(truth_paths: Iterable[str | Path], duckdb_path: str |
     import pyarrow as pa
 
     from extract.records import SCHEMAS
+    from warehouse.db import insert_arrow, qtable
+    from warehouse.schema import ensure_tables
 
     all_recs: dict[str, list[dict[str, Any]]] = {k: [] for k in SCHEMAS}
     doc_ids: list[str] = []
@@ -239,21 +241,13 @@ def load_truth_into_duckdb(truth_paths: Iterable[str | Path], duckdb_path: str |
             all_recs[k].extend(rows)
     con = duckdb.connect(str(duckdb_path))
     try:
-        con.execute("CREATE SCHEMA IF NOT EXISTS raw")
         con.execute("BEGIN TRANSACTION")
+        ensure_tables(con, SCHEMAS)  # the record tables, as the loader makes them
         for name, schema in SCHEMAS.items():
-            empty = pa.Table.from_pylist([], schema=schema)
-            con.register("_truth_empty", empty)
-            con.execute(f'CREATE TABLE IF NOT EXISTS raw."{name}" AS SELECT * FROM _truth_empty')
-            con.unregister("_truth_empty")
-            con.execute(f'DELETE FROM raw."{name}" WHERE document_id IN (SELECT unnest(?::VARCHAR[]))', [doc_ids])
+            con.execute(f"DELETE FROM {qtable(name)} WHERE document_id IN (SELECT unnest(?::VARCHAR[]))", [doc_ids])
             rows = all_recs[name]
             if rows:
-                tbl = pa.Table.from_pylist(rows, schema=schema)
-                con.register("_truth_rows", tbl)
-                cols = ", ".join(f'"{f.name}"' for f in schema)
-                con.execute(f'INSERT INTO raw."{name}" ({cols}) SELECT {cols} FROM _truth_rows')
-                con.unregister("_truth_rows")
+                insert_arrow(con, name, pa.Table.from_pylist(rows, schema=schema))
         con.execute("COMMIT")
     finally:
         con.close()

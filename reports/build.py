@@ -25,17 +25,9 @@ from reports.data import Data, read_data  # noqa: F401  (re-exported)
 from reports.excel import DEFECT_COLUMNS, write_department_workbook, write_summary_workbook
 from reports.html import render_html
 from reports.pictures import PagePictures
+from warehouse.db import connect_for_reading
 
 FINDING_COLUMNS = DEFECT_COLUMNS  # the department sheet's header
-
-
-def _connect(path: Path):
-    import duckdb
-
-    try:
-        return duckdb.connect(str(path), read_only=True)
-    except duckdb.Error:  # this process already holds a read-write connection to the file
-        return duckdb.connect(str(path))
 
 
 def _safe_name(name: str) -> str:
@@ -71,7 +63,7 @@ def build_reports(settings, documents: Iterable[str] | None = None) -> dict[str,
     reports_dir = Path(settings.reports_dir)
     reports_dir.mkdir(parents=True, exist_ok=True)
     documents = _pending(reports_dir, documents)
-    con = _connect(Path(settings.duckdb_path))
+    con = connect_for_reading(Path(settings.duckdb_path))
     try:
         data = read_data(con)
     finally:

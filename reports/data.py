@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from expectations.rules import load_rules, measure_zh, table_catalog, table_no
+from warehouse.db import RAW, fetch_dicts, table_columns, table_exists
 
 HERE = Path(__file__).resolve().parent
 NO_DEPARTMENT = "（未识别部门）"
@@ -31,17 +32,6 @@ CATEGORY_ZH = {"within_table": "表内", "cross_table": "表间", "narrative": "
 FIGURE_KIND_ZH = {"share_pct": "占比", "completion_pct": "完成率", "change_pct": "增减率", "change_amount": "增减额",
                   "budget": "年初预算", "final": "决算数", "amount": "金额", "count": "数量", "year": "年份"}
 DEFECT_ORDER = {"located": 0, "ambiguous": 1, "unresolved": 2, "finding": 3, "warning": 4}
-
-
-def _rows(con, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
-    cur = con.execute(sql, params or [])
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, r)) for r in cur.fetchall()]
-
-
-def _exists(con, table: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw' AND table_name = ?",
-                            [table]).fetchone()[0])
 
 
 @cache
@@ -161,16 +151,16 @@ class Data:
 
 
 def read_data(con) -> Data:
-    if not _exists(con, "dq_result") or not _exists(con, "document"):
+    if not table_exists(con, RAW, "dq_result") or not table_exists(con, RAW, "document"):
         return Data({}, [], [], [], _held_back(con))
-    results = _rows(con, "SELECT * FROM raw.dq_result ORDER BY document_id, rule_id")
+    results = fetch_dicts(con, "SELECT * FROM raw.dq_result ORDER BY document_id, rule_id")
     ids = sorted({r["document_id"] for r in results})
-    docs = {d["document_id"]: d for d in _rows(
+    docs = {d["document_id"]: d for d in fetch_dicts(
         con, "SELECT * FROM raw.document WHERE document_id IN (SELECT unnest(?::VARCHAR[]))", [ids])}
     for doc_id in ids:
         d = docs.setdefault(doc_id, {"document_id": doc_id, "file_name": doc_id[:12]})
         d["department"] = d.get("department_name") or NO_DEPARTMENT
-    findings = _rows(con, "SELECT * FROM raw.dq_finding ORDER BY document_id, rule_id, finding_id")
+    findings = fetch_dicts(con, "SELECT * FROM raw.dq_finding ORDER BY document_id, rule_id, finding_id")
     data = Data(docs, results, findings, [], _held_back(con), read_ocr_review(con, ids))
     if findings:
         # the one call site of the root-cause analysis (a post-processing step of the dq stage's output)
@@ -187,12 +177,10 @@ OCR_REASON_ZH = {"low_confidence": "识别置信度低", "identity_failed": "勾
 
 def read_ocr_review(con, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
     """Scanned-page values neither confidently read nor confirmed by an identity, per document."""
-    if not _exists(con, "table_cell") or "review_reason" not in {
-            r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
-                                      "WHERE table_schema = 'raw' AND table_name = 'table_cell'").fetchall()}:
+    if not table_exists(con, RAW, "table_cell") or "review_reason" not in table_columns(con, RAW, "table_cell"):
         return {}
     out: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for r in _rows(con, """
+    for r in fetch_dicts(con, """
             SELECT document_id, table_name, row_key, line_name, measure, value_text, confidence, review_reason,
                    page, x0, top, x1, bottom
             FROM raw.table_cell
@@ -205,30 +193,30 @@ def read_ocr_review(con, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
 
 def _held_back(con) -> list[dict[str, Any]]:
     """Landed files the checks did not read: quarantined, superseded, blank templates."""
-    if not _exists(con, "document_registry"):
+    if not table_exists(con, RAW, "document_registry"):
         return []
-    rows = _rows(con, "SELECT * FROM raw.document_registry WHERE status <> 'loaded' OR coalesce(is_template, false) "
+    rows = fetch_dicts(con, "SELECT * FROM raw.document_registry WHERE status <> 'loaded' OR coalesce(is_template, false) "
                       "ORDER BY department_name NULLS LAST, fiscal_year, file_name")
     # (a held-back document keeps status 'loaded' in the registry; it is listed from raw.document_hold below)
     extra = {}
-    if _exists(con, "document"):
-        extra = {r["document_id"]: r for r in _rows(con, "SELECT document_id, error_message, page_count FROM raw.document")}
+    if table_exists(con, RAW, "document"):
+        extra = {r["document_id"]: r for r in fetch_dicts(con, "SELECT document_id, error_message, page_count FROM raw.document")}
     out = []
     for r in rows:
         key = r.get("error_code") or ("template" if r.get("is_template") else r.get("status"))
         rem = remedies().get(key) or remedies()[r.get("status") if r.get("status") in remedies() else "quarantined"]
         out.append({**r, "problem": rem["problem"], "action": rem["action"],
                     "detail": (extra.get(r["document_id"]) or {}).get("error_message") or r.get("reason") or ""})
-    if _exists(con, "document_hold"):  # loaded, but held back by a failing data test (warehouse/isolation.py)
-        reg = {r["document_id"]: r for r in _rows(con, "SELECT * FROM raw.document_registry")}
+    if table_exists(con, RAW, "document_hold"):  # loaded, but held back by a failing data test (warehouse/isolation.py)
+        reg = {r["document_id"]: r for r in fetch_dicts(con, "SELECT * FROM raw.document_registry")}
         holds: dict[str, list[str]] = defaultdict(list)
-        for h in _rows(con, "SELECT document_id, message FROM raw.document_hold ORDER BY document_id, test_name"):
+        for h in fetch_dicts(con, "SELECT document_id, message FROM raw.document_hold ORDER BY document_id, test_name"):
             holds[h["document_id"]].append(h.get("message") or "")
         for doc_id, messages in holds.items():
             r = reg.get(doc_id, {"document_id": doc_id, "file_name": doc_id[:12]})
             out.append({**r, **remedies()["held_back"], "detail": "；".join(m for m in messages if m)})
-    if _exists(con, "refused_file"):  # never read: the landing scan refused the file
-        for r in _rows(con, "SELECT * FROM raw.refused_file ORDER BY file_path"):
+    if table_exists(con, RAW, "refused_file"):  # never read: the landing scan refused the file
+        for r in fetch_dicts(con, "SELECT * FROM raw.refused_file ORDER BY file_path"):
             rem = remedies().get(r.get("error_code") or "") or remedies()["quarantined"]
             out.append({"document_id": None, "file_name": r.get("file_name") or r.get("file_path"), "department_name": None,
                         "fiscal_year": None, "problem": rem["problem"], "action": rem["action"],
@@ -251,19 +239,19 @@ def _cell_row(con, c: dict[str, Any]) -> dict[str, Any] | None:
     if c.get("phase"):
         sql += " AND (phase = ? OR phase IS NULL)"
         params.append(c["phase"])
-    rows = _rows(con, sql + " ORDER BY table_seq, row_index LIMIT 1", params)
+    rows = fetch_dicts(con, sql + " ORDER BY table_seq, row_index LIMIT 1", params)
     return rows[0] if rows else None
 
 
 def _figure_row(con, c: dict[str, Any]) -> dict[str, Any] | None:
-    if c.get("printed") is None or not _exists(con, "narrative_figure"):
+    if c.get("printed") is None or not table_exists(con, RAW, "narrative_figure"):
         return None
     sql = "SELECT value_text, topic, sentence, page, x0, top, x1, bottom FROM raw.narrative_figure WHERE document_id = ? AND value = ?"
     params: list[Any] = [c["document_id"], c["printed"]]
     if c.get("page") is not None:
         sql += " AND page = ?"
         params.append(c["page"])
-    rows = _rows(con, sql + " ORDER BY figure_seq LIMIT 1", params)
+    rows = fetch_dicts(con, sql + " ORDER BY figure_seq LIMIT 1", params)
     return rows[0] if rows else None
 
 

@@ -185,7 +185,7 @@ def test_failed_load_leaves_previous_state(settings, monkeypatch):
     def boom(*a, **k):
         raise RuntimeError("crash in the middle of the load")
 
-    monkeypatch.setattr(load_mod, "_refresh_status", boom)
+    monkeypatch.setattr(load_mod, "refresh_status", boom)
     with pytest.raises(RuntimeError):
         load_extracted(settings)
     assert snapshot(settings.duckdb_path) == before

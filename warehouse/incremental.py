@@ -38,15 +38,15 @@ from typing import Any
 
 import duckdb
 
+from warehouse.db import connect_reader, connect_writer, fetch_dicts, table_exists
+from warehouse.schema import ensure_tables
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 STATE_TABLE = "night_state"
 AFFECTED_TABLE = "night_affected"
 CODE_KEY = "__code__"  # the night_state row that holds the code fingerprint
 FULL_REFRESH_TAG = "fiscal/full_refresh"
 
-STATE_DDL = [("document_id", "VARCHAR"), ("fingerprint", "VARCHAR"), ("department", "VARCHAR"),
-             ("top_department", "VARCHAR")]
-AFFECTED_DDL = [("document_id", "VARCHAR"), ("is_full", "BOOLEAN")]
 # registry columns that say when, not what: a document seen again is not a changed document
 _VOLATILE = {"first_seen_at", "last_seen_at", "loaded_at"}
 # what turns extractions into the warehouse and the reports (beside extract.api.EXTRACTOR_VERSION)
@@ -89,24 +89,15 @@ class NightPlan:
 
 
 def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw' "
-                            "AND table_name = ?", [table]).fetchone()[0])
-
-
-def _ensure(con: duckdb.DuckDBPyConnection, table: str, ddl: list[tuple[str, str]]) -> None:
-    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
-    con.execute(f'CREATE TABLE IF NOT EXISTS raw."{table}" (' + ", ".join(f'"{c}" {t}' for c, t in ddl) + ")")
+    return table_exists(con, "raw", table)
 
 
 def current_state(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str | None, str | None]]:
     """document_id -> (fingerprint of its registry row, canonical department, top department)."""
     if not _exists(con, "document_registry"):
         return {}
-    cur = con.execute("SELECT * FROM raw.document_registry ORDER BY document_id")
-    names = [c[0] for c in cur.description]
     out = {}
-    for row in cur.fetchall():
-        r = dict(zip(names, row))
+    for r in fetch_dicts(con, "SELECT * FROM raw.document_registry ORDER BY document_id"):
         stable = {k: v for k, v in r.items() if k not in _VOLATILE}
         digest = hashlib.md5(json.dumps(stable, sort_keys=True, default=str, ensure_ascii=False).encode()).hexdigest()
         dept = r.get("department_canonical")
@@ -117,13 +108,12 @@ def current_state(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str | 
 
 def plan_night(duckdb_path: Path, *, code: str, full: bool = False, reason: str = "") -> NightPlan:
     """Compare the registry after tonight's load with the last complete night; write raw.night_affected."""
-    con = duckdb.connect(str(duckdb_path))
+    con = connect_writer(duckdb_path)
     try:
+        ensure_tables(con, [STATE_TABLE, AFFECTED_TABLE])
         now = current_state(con)
-        last: dict[str, tuple] = {}
-        if _exists(con, STATE_TABLE):
-            last = {d: (f, dep, top) for d, f, dep, top in con.execute(
-                f'SELECT document_id, fingerprint, department, top_department FROM raw."{STATE_TABLE}"').fetchall()}
+        last = {d: (f, dep, top) for d, f, dep, top in con.execute(
+            f'SELECT document_id, fingerprint, department, top_department FROM raw."{STATE_TABLE}"').fetchall()}
         if not full:
             if not last:
                 full, reason = True, "first night (no state of a previous complete night)"
@@ -141,7 +131,6 @@ def plan_night(duckdb_path: Path, *, code: str, full: bool = False, reason: str 
             affected = {d for d, (_, dep, top) in now.items() if d in changed or dep in keys or top in keys}
             plan = NightPlan(False, f"{len(changed)} document(s) changed since the last complete night",
                              sorted(affected), sorted(changed), sorted(k for k in keys if k is not None))
-        _ensure(con, AFFECTED_TABLE, AFFECTED_DDL)
         con.execute("BEGIN TRANSACTION")
         con.execute(f'DELETE FROM raw."{AFFECTED_TABLE}"')
         if plan.documents:
@@ -156,11 +145,11 @@ def plan_night(duckdb_path: Path, *, code: str, full: bool = False, reason: str 
 
 def record_night(duckdb_path: Path, *, code: str) -> None:
     """After a complete night (published): the registry as it is now becomes the state to compare with."""
-    con = duckdb.connect(str(duckdb_path))
+    con = connect_writer(duckdb_path)
     try:
         state = current_state(con)
         rows = [(d, f, dep, top) for d, (f, dep, top) in state.items()] + [(CODE_KEY, code, None, None)]
-        _ensure(con, STATE_TABLE, STATE_DDL)
+        ensure_tables(con, [STATE_TABLE])
         con.execute("BEGIN TRANSACTION")
         con.execute(f'DELETE FROM raw."{STATE_TABLE}"')
         con.executemany(f'INSERT INTO raw."{STATE_TABLE}" VALUES (?, ?, ?, ?)', rows)
@@ -171,7 +160,7 @@ def record_night(duckdb_path: Path, *, code: str) -> None:
 
 def read_plan(duckdb_path: Path) -> NightPlan | None:
     """Tonight's plan as plan_night wrote it (None when no plan was made: treat as full)."""
-    with duckdb.connect(str(duckdb_path), read_only=True) as con:
+    with connect_reader(duckdb_path) as con:
         if not _exists(con, AFFECTED_TABLE):
             return None
         rows = con.execute(f'SELECT document_id, is_full FROM raw."{AFFECTED_TABLE}"').fetchall()

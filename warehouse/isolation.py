@@ -27,14 +27,26 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
-from warehouse.load import BOOKKEEPING_DDL, RAW, _ensure_table, _exec, _insert_arrow, connect_writer, qident, qtable
+from warehouse.db import (
+    RAW,
+    connect_reader,
+    connect_writer,
+    execute,
+    fetch_dicts,
+    fetch_scalar,
+    insert_arrow,
+    qident,
+    qtable,
+    table_exists,
+)
+from warehouse.manifest import utcnow
+from warehouse.schema import ensure_tables
 
 log = logging.getLogger(__name__)
 
@@ -181,21 +193,18 @@ def clear_holds(duckdb_path: Path) -> None:
     con = connect_writer(duckdb_path)
     try:
         # only the hold table (a warehouse loaded before it existed); the rest is the loader's
-        _exec(con, f"CREATE SCHEMA IF NOT EXISTS {qident(RAW)}")
-        existing = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
-                                              "WHERE table_schema = ? AND table_name = ?", [RAW, HOLD_TABLE]).fetchall()}
-        _ensure_table(con, HOLD_TABLE, BOOKKEEPING_DDL[HOLD_TABLE], existing)
-        _exec(con, f"DELETE FROM {qtable(HOLD_TABLE)}")
+        ensure_tables(con, [HOLD_TABLE])
+        execute(con, f"DELETE FROM {qtable(HOLD_TABLE)}")
     finally:
         con.close()
 
 
 def _write_holds(con: duckdb.DuckDBPyConnection, new: dict[str, list[FailedTest]], rows: dict[tuple[str, str], int]) -> None:
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = utcnow()
     flat = [(d, t) for d, ts in sorted(new.items()) for t in ts]
     if not flat:
         return
-    _insert_arrow(con, HOLD_TABLE, pa.table({
+    insert_arrow(con, HOLD_TABLE, pa.table({
         "document_id": pa.array([d for d, _ in flat], pa.string()),
         "test_name": pa.array([t.name for _, t in flat], pa.string()),
         "test_id": pa.array([t.unique_id for _, t in flat], pa.string()),
@@ -207,29 +216,24 @@ def _write_holds(con: duckdb.DuckDBPyConnection, new: dict[str, list[FailedTest]
 
 
 def _current_documents(con: duckdb.DuckDBPyConnection) -> int:
-    return con.execute(
-        f"SELECT count(*) FROM {qtable('document_registry')} WHERE status = 'loaded' AND NOT coalesce(is_template, false)"
-    ).fetchall()[0][0]
+    return fetch_scalar(
+        con, f"SELECT count(*) FROM {qtable('document_registry')} WHERE status = 'loaded' AND NOT coalesce(is_template, false)")
 
 
 def held_back(duckdb_path: Path) -> list[dict[str, Any]]:
     """Documents held back by the last dbt step, one row per document (for the CLI and Dagster)."""
     if not Path(duckdb_path).exists():
         return []
-    with duckdb.connect(str(duckdb_path), read_only=True) as con:
-        exists = con.execute("SELECT 1 FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-                             [RAW, HOLD_TABLE]).fetchall()
-        if not exists:
+    with connect_reader(duckdb_path) as con:
+        if not table_exists(con, RAW, HOLD_TABLE):
             return []
-        cur = con.execute(f"""
+        return fetch_dicts(con, f"""
             SELECT h.document_id, any_value(r.file_path) AS file_path, any_value(r.department_canonical) AS department,
                    any_value(r.fiscal_year) AS fiscal_year, string_agg(h.test_name, ', ' ORDER BY h.test_name) AS tests,
                    string_agg(h.message, '；' ORDER BY h.test_name) AS reason
               FROM {qtable(HOLD_TABLE)} AS h
               LEFT JOIN {qtable('document_registry')} AS r USING (document_id)
              GROUP BY h.document_id ORDER BY file_path, h.document_id""")
-        names = [c[0] for c in cur.description]
-        return [dict(zip(names, row)) for row in cur.fetchall()]
 
 
 # ----------------------------------------------------------------------------- the loop

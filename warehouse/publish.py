@@ -28,7 +28,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.load import connect_writer, qtable
+from warehouse.db import connect_reader, connect_writer, qtable
 from warehouse.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ def publish(settings: Settings) -> Path:
 def make_portable(path: Path, catalog: str) -> int:
     """Re-create every view of ``path`` that names ``catalog`` without it; returns how many."""
     quoted = '"' + catalog.replace('"', '""') + '".'
-    con = duckdb.connect(str(path))
+    con = connect_writer(path)
     try:
         own = con.execute("SELECT current_database()").fetchall()[0][0]
         views = con.execute(
@@ -96,7 +96,7 @@ def make_portable(path: Path, catalog: str) -> int:
 def check_relations(path: Path) -> list[str]:
     """Every table and view of ``path`` opened read-only and bound; returns those that fail."""
     failed = []
-    con = duckdb.connect(str(path), read_only=True)
+    con = connect_reader(path)
     try:
         rels = con.execute(
             "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database() "

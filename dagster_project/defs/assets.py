@@ -265,14 +265,12 @@ def document_extraction(
 
 def registry_rows(duckdb_path: Path, sql: str) -> list[dict]:
     """Rows of a query on the pipeline DuckDB (read-only), as dicts; [] before the first load."""
-    import duckdb
+    from warehouse.db import connect_reader, fetch_dicts
 
     if not Path(duckdb_path).exists():
         return []
-    with duckdb.connect(str(duckdb_path), read_only=True) as con:
-        cur = con.execute(sql)
-        names = [c[0] for c in cur.description]
-        return [dict(zip(names, row)) for row in cur.fetchall()]
+    with connect_reader(duckdb_path) as con:
+        return fetch_dicts(con, sql)
 
 
 def registry_quarantined(duckdb_path: Path) -> list[dict]:

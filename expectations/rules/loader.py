@@ -6,14 +6,9 @@ from collections import defaultdict
 from typing import Any
 
 from extract.text import compact
+from warehouse.db import fetch_dicts, table_columns, table_exists
 
 from .model import Doc
-
-
-def _fetch(con, sql: str, params: list[Any]) -> list[dict[str, Any]]:
-    cur = con.execute(sql, params)
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, row)) for row in cur.fetchall()]
 
 
 def load_doc(con, meta: dict[str, Any], table_source_id: str | None = None) -> Doc:
@@ -24,18 +19,18 @@ def load_doc(con, meta: dict[str, Any], table_source_id: str | None = None) -> D
     sibling_tables = [
         t["table_name"]
         for sib in meta.get("sibling_ids") or ()
-        for t in _fetch(con, "SELECT DISTINCT table_name FROM raw.extracted_table WHERE document_id = ?", [sib])
+        for t in fetch_dicts(con, "SELECT DISTINCT table_name FROM raw.extracted_table WHERE document_id = ?", [sib])
     ]
     return Doc(
         meta,
-        table_rows=_fetch(con, "SELECT * FROM raw.extracted_table WHERE document_id = ? ORDER BY table_seq", [src]),
-        cells=_fetch(con, "SELECT * FROM raw.table_cell WHERE document_id = ? ORDER BY table_seq, row_index, col_index",
+        table_rows=fetch_dicts(con, "SELECT * FROM raw.extracted_table WHERE document_id = ? ORDER BY table_seq", [src]),
+        cells=fetch_dicts(con, "SELECT * FROM raw.table_cell WHERE document_id = ? ORDER BY table_seq, row_index, col_index",
                      [src]),
-        figures=_fetch(con, "SELECT * FROM raw.narrative_figure WHERE document_id = ? ORDER BY figure_seq", [doc_id]),
-        pages=_fetch(con, "SELECT page, text FROM raw.page_text WHERE document_id = ? ORDER BY page", [doc_id]),
+        figures=fetch_dicts(con, "SELECT * FROM raw.narrative_figure WHERE document_id = ? ORDER BY figure_seq", [doc_id]),
+        pages=fetch_dicts(con, "SELECT page, text FROM raw.page_text WHERE document_id = ? ORDER BY page", [doc_id]),
         sibling_tables=sibling_tables,
-        listed=_fetch(con, "SELECT * FROM raw.listed_table WHERE document_id = ? ORDER BY list_seq", [src])
-        if _table_exists(con, "raw", "listed_table") else [],
+        listed=fetch_dicts(con, "SELECT * FROM raw.listed_table WHERE document_id = ? ORDER BY list_seq", [src])
+        if table_exists(con, "raw", "listed_table") else [],
     )
 
 
@@ -50,10 +45,10 @@ class Peers:
     def __init__(self, con, metas: list[dict[str, Any]]):
         self.con = con
         reg: dict[str, dict[str, Any]] = {}
-        if _table_exists(con, "raw", "document_registry"):
-            cols = _columns(con, "raw", "document_registry")
+        if table_exists(con, "raw", "document_registry"):
+            cols = set(table_columns(con, "raw", "document_registry"))
             if "department_canonical" in cols:
-                reg = {r["document_id"]: r for r in _fetch(con, "SELECT * FROM raw.document_registry", [])}
+                reg = {r["document_id"]: r for r in fetch_dicts(con, "SELECT * FROM raw.document_registry", [])}
         self.index: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
         self.key_of: dict[str, tuple] = {}
         for m in metas:
@@ -83,30 +78,18 @@ class Peers:
         return self._docs[m["document_id"]]
 
 
-def _table_exists(con, schema: str, table: str) -> bool:
-    return bool(con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, table]
-    ).fetchone()[0])
-
-
-def _columns(con, schema: str, table: str) -> set[str]:
-    return {r[0] for r in con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?", [schema, table]
-    ).fetchall()}
-
-
 def current_documents(con) -> list[dict[str, Any]]:
     """Documents the rules evaluate: extracted, not a template, not superseded in the registry.
 
     Adds ``table_source_id``: for a narrative-only file of a split disclosure, the current
     tables file of the same disclosure (so the narrative rules can read its tables).
     """
-    docs = _fetch(con, "SELECT * FROM raw.document WHERE status = ? AND NOT coalesce(is_template, false) ORDER BY document_id",
+    docs = fetch_dicts(con, "SELECT * FROM raw.document WHERE status = ? AND NOT coalesce(is_template, false) ORDER BY document_id",
                   ["extracted"])
-    if not _table_exists(con, "raw", "document_registry"):
+    if not table_exists(con, "raw", "document_registry"):
         return docs
-    cols = _columns(con, "raw", "document_registry")
-    reg = {r["document_id"]: r for r in _fetch(con, "SELECT * FROM raw.document_registry", [])}
+    cols = set(table_columns(con, "raw", "document_registry"))
+    reg = {r["document_id"]: r for r in fetch_dicts(con, "SELECT * FROM raw.document_registry", [])}
     out = []
     for d in docs:
         r = reg.get(d["document_id"])

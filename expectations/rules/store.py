@@ -2,7 +2,6 @@
 (``python -m expectations.rules [DUCKDB_PATH]``; ``--list`` prints the catalog)."""
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import sys
 from collections import defaultdict
@@ -11,25 +10,18 @@ from decimal import ROUND_UP
 from pathlib import Path
 from typing import Any
 
-# the columns of raw.dq_result / raw.dq_finding are defined once, with the loader that
-# creates them empty before the rules ever ran
-from warehouse.load import BOOKKEEPING_DDL
+# the columns of raw.dq_result / raw.dq_finding are defined once, in the warehouse's DDL (the
+# loader creates them empty before the rules ever ran)
+from warehouse.db import insert_arrow, table_exists
+from warehouse.schema import DQ_FINDING_COLUMNS, DQ_RESULT_COLUMNS, ensure_tables
 
 from .engine import STATUSES, Finding, evaluate_document, load_rules, q6
-from .loader import Peers, _table_exists, current_documents, load_doc
-
-DQ_RESULT_COLUMNS = BOOKKEEPING_DDL["dq_result"]
-DQ_FINDING_COLUMNS = BOOKKEEPING_DDL["dq_finding"]
+from .loader import Peers, current_documents, load_doc
 
 
 def _finding_id(document_id: str, rule_id: str, f: Finding, seq: int) -> str:
     key = "|".join(str(x) for x in (document_id, rule_id, f.table_name, f.row_key, f.measure, f.page, seq))
     return hashlib.sha1(key.encode("utf-8")).hexdigest()[:20]
-
-
-def _ddl(con, table: str, columns: list[tuple[str, str]]) -> None:
-    cols = ", ".join(f'"{n}" {t}' for n, t in columns)
-    con.execute(f'CREATE TABLE IF NOT EXISTS raw."{table}" ({cols})')
 
 
 OCR_NOTE = "（依据未经核实的 OCR 识别值，请核对扫描页 / rests on OCR values no identity confirmed: check the scanned page）"
@@ -64,7 +56,7 @@ def run_all(duckdb_path: str | Path, document_ids: Iterable[str] | None = None) 
         rules = load_rules()
         results: list[dict[str, Any]] = []
         findings: list[dict[str, Any]] = []
-        docs = current_documents(con) if _table_exists(con, "raw", "document") else []
+        docs = current_documents(con) if table_exists(con, "raw", "document") else []
         peers = Peers(con, docs)
         current = [d["document_id"] for d in docs]
         if document_ids is not None:
@@ -96,11 +88,9 @@ def run_all(duckdb_path: str | Path, document_ids: Iterable[str] | None = None) 
             return pa.Table.from_pylist(rows, schema=pa.schema(fields))
 
         res_tbl, fnd_tbl = arrow(results, DQ_RESULT_COLUMNS), arrow(findings, DQ_FINDING_COLUMNS)
-        con.execute("CREATE SCHEMA IF NOT EXISTS raw")
         con.execute("BEGIN TRANSACTION")
         try:
-            _ddl(con, "dq_result", DQ_RESULT_COLUMNS)
-            _ddl(con, "dq_finding", DQ_FINDING_COLUMNS)
+            ensure_tables(con, ["dq_result", "dq_finding"])
             if document_ids is None:
                 con.execute("DELETE FROM raw.dq_result")
                 con.execute("DELETE FROM raw.dq_finding")
@@ -109,20 +99,12 @@ def run_all(duckdb_path: str | Path, document_ids: Iterable[str] | None = None) 
                     con.execute(f"DELETE FROM raw.{table} WHERE document_id IN (SELECT unnest(?::VARCHAR[])) "
                                 "OR document_id NOT IN (SELECT unnest(?::VARCHAR[]))",
                                 [[d["document_id"] for d in docs], current])
-            con.register("_dq_result_new", res_tbl)
-            con.register("_dq_finding_new", fnd_tbl)
-            names_r = ", ".join(f'"{n}"' for n, _ in DQ_RESULT_COLUMNS)
-            names_f = ", ".join(f'"{n}"' for n, _ in DQ_FINDING_COLUMNS)
-            con.execute(f"INSERT INTO raw.dq_result ({names_r}) SELECT {names_r} FROM _dq_result_new")
-            con.execute(f"INSERT INTO raw.dq_finding ({names_f}) SELECT {names_f} FROM _dq_finding_new")
+            insert_arrow(con, "dq_result", res_tbl)
+            insert_arrow(con, "dq_finding", fnd_tbl)
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")
             raise
-        finally:
-            for v in ("_dq_result_new", "_dq_finding_new"):
-                with contextlib.suppress(Exception):  # cleanup only; the outcome is already decided
-                    con.unregister(v)
     finally:
         con.close()
     by_status: dict[str, int] = {s: 0 for s in STATUSES}
