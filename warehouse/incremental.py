@@ -120,7 +120,8 @@ def plan_night(duckdb_path: Path, *, code: str, full: bool = False, reason: str 
             elif last.get(CODE_KEY, (None,))[0] != code:
                 full, reason = True, "the code that builds the warehouse changed since the last complete night"
         if full:
-            plan = NightPlan(True, reason or "full refresh requested", sorted(now), sorted(now))
+            plan = NightPlan(True, reason or "full refresh requested", sorted(now), sorted(now),
+                             sorted({k for s in now.values() for k in s[1:] if k is not None}))
         else:
             last.pop(CODE_KEY, None)
             held = {r[0] for r in con.execute("SELECT DISTINCT document_id FROM raw.document_hold").fetchall()} \
