@@ -83,18 +83,19 @@ def execute_refresh(instance, *, force: bool = False, full_refresh: bool = False
     ``force`` re-extracts every document too."""
     from dagster_project.definitions import defs
     from dagster_project.defs.jobs import REFRESH_JOB
-    from dagster_project.defs.night import FULL_REFRESH_TAG
-    from dagster_project.defs.partitions import DOCUMENTS_PARTITION
+    from dagster_project.defs.night import FULL_REFRESH_TAG, extraction_scope
+    from dagster_project.defs.partitions import DOCUMENTS_PARTITION, range_tags
     from dagster_project.defs.resources import FiscalResource
     from dagster_project.defs.schedules import full_refresh_tags
 
     keys = instance.get_dynamic_partitions(DOCUMENTS_PARTITION)
     if not keys:
         raise SystemExit("no documents: the landing folder is empty (try --sample)")
+    scope = extraction_scope(_settings(), keys, force=force)
     job = defs.resolve_job_def(REFRESH_JOB)
     return job.execute_in_process(
         instance=instance,
-        tags={**full_refresh_tags(keys), "fiscal/trigger": "cli",
+        tags={**(full_refresh_tags(keys) if scope == keys else range_tags(scope)), "fiscal/trigger": "cli",
               **({FULL_REFRESH_TAG: "true"} if full_refresh or force else {})},
         resources={"fiscal": FiscalResource(progress_bars=progress)},
         run_config={

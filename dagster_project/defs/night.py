@@ -17,7 +17,7 @@ from pathlib import Path
 
 from warehouse.incremental import FULL_REFRESH_TAG, code_fingerprint
 
-__all__ = ["FULL_REFRESH_TAG", "last_run", "record_run", "run_fingerprint"]
+__all__ = ["FULL_REFRESH_TAG", "extraction_scope", "last_run", "nothing_changed", "record_run", "run_fingerprint"]
 
 # quarantine reasons the refresh retries: a night with such a document is not a no-change night
 RETRIED = ("resource_limit", "worker_crashed")
@@ -57,6 +57,23 @@ def record_run(settings, fingerprint: str | None) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps({"fingerprint": fingerprint}), encoding="utf-8")
     tmp.replace(path)
+
+
+def extraction_scope(settings, keys: list[str], *, force: bool = False) -> list[str]:
+    """The document partitions a refresh run must cover: every key when one that is not the newest
+    needs extracting (or ``force``), else only the newest keys that do (the sensor's new files are
+    appended last, so they form one range), else the last key alone. The load, the night plan and
+    everything after them cover every document whatever the run's partitions; a run over 200
+    up-to-date partitions would only record 200 materializations of nothing."""
+    from dagster_project.defs.assets import read_manifest, up_to_date
+    from extract.api import EXTRACTOR_VERSION
+
+    if force or not keys:
+        return list(keys)
+    todo = [k for k in keys if not up_to_date(read_manifest(settings.extracted_dir, k), EXTRACTOR_VERSION)]
+    if not todo:
+        return keys[-1:]
+    return todo if todo == keys[len(keys) - len(todo):] else list(keys)
 
 
 def nothing_changed(settings, keys: list[str]) -> bool:

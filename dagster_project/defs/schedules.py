@@ -11,7 +11,7 @@ import dagster as dg
 
 from dagster_project.defs.assets import SCOPE_TAG
 from dagster_project.defs.jobs import refresh_job
-from dagster_project.defs.night import nothing_changed
+from dagster_project.defs.night import extraction_scope, nothing_changed
 from dagster_project.defs.partitions import DOCUMENTS_PARTITION, range_tags
 from warehouse.settings import Settings
 
@@ -32,6 +32,8 @@ def nightly_refresh(context: dg.ScheduleEvaluationContext):
     keys = context.instance.get_dynamic_partitions(DOCUMENTS_PARTITION)
     if not keys:
         return dg.SkipReason("no documents yet: the landing sensor has not added any")
-    if nothing_changed(Settings.from_env(), keys):
+    settings = Settings.from_env()
+    if nothing_changed(settings, keys):
         return dg.SkipReason("nothing changed since the last complete run: the published warehouse is current")
-    return dg.RunRequest(tags=full_refresh_tags(keys))
+    scope = extraction_scope(settings, keys)
+    return dg.RunRequest(tags=full_refresh_tags(keys) if scope == keys else range_tags(scope))
