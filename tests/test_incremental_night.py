@@ -13,9 +13,6 @@ marts, dq results and findings, holds). Night 3 changes nothing and must leave e
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -23,6 +20,7 @@ import pytest
 from expectations.rules import run_all
 from tests import fixtures_records as fx
 from tests.conftest import settings_for
+from tests.test_night_isolation import dbt_builder
 from tests.warehouse_snapshot import snapshot
 from warehouse import isolation
 from warehouse.incremental import AFFECTED_TABLE, STATE_TABLE, code_fingerprint, plan_night, record_night
@@ -31,13 +29,6 @@ from warehouse.publish import publish
 
 pytestmark = pytest.mark.slow  # four nights, each with dbt build
 
-REPO = Path(__file__).resolve().parents[1]
-DBT_DIR = REPO / "dbt"
-DBT = Path(sys.executable).with_name("dbt")
-# The night's bookkeeping differs by design: raw.night_affected is tonight's plan (some documents
-# or all), raw.night_state is recorded after publish (the published copy carries the previous
-# night's). Every other table must be equal.
-PLAN_TABLES = {f"raw.{AFFECTED_TABLE}", f"raw.{STATE_TABLE}"}
 
 
 def night(settings, work: Path, name: str, *, full: bool = False):
@@ -48,20 +39,7 @@ def night(settings, work: Path, name: str, *, full: bool = False):
     run_all(settings.duckdb_path, None if plan.full else plan.documents)
     args = ["--full-refresh"] if plan.full else ["--vars", json.dumps({"night_incremental": True})]
 
-    def build(attempt: int) -> isolation.BuildOutcome:
-        # one target per kind of night: dbt's partial parse is kept while the vars stay the same
-        target = work / ("target-full" if plan.full else "target-incremental")
-        env = {**os.environ, "FISCAL_DUCKDB_PATH": str(settings.duckdb_path), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-        cmd = [str(DBT) if DBT.exists() else "dbt", "build", *args, "--project-dir", str(DBT_DIR), "--profiles-dir",
-               str(DBT_DIR), "--target-path", str(target), "--log-path", str(work / "logs")]
-        proc = subprocess.run(cmd, cwd=work, env=env, capture_output=True, text=True, timeout=900)
-        (work / f"dbt-{name}-{attempt}.log").write_text(proc.stdout + proc.stderr, encoding="utf-8")
-        return isolation.BuildOutcome(
-            success=proc.returncode == 0,
-            run_results=json.loads((target / "run_results.json").read_text(encoding="utf-8")),
-            manifest=json.loads((target / "manifest.json").read_text(encoding="utf-8")),
-        )
-
+    build = dbt_builder(settings.duckdb_path, work, *args, label=f"-{name}")
     _, report = isolation.build_isolating(build, settings.duckdb_path)
     publish(settings)
     record_night(settings.duckdb_path, code=code)
@@ -105,7 +83,11 @@ def second_drop(root: Path) -> dict[str, str]:
 
 
 def comparable(path: Path) -> dict[str, list[str]]:
-    return {k: v for k, v in snapshot(path).items() if k not in PLAN_TABLES}
+    """Every table but the night's bookkeeping (tests/warehouse_snapshot.py: raw.night_affected is
+    tonight's plan, raw.night_state is recorded after publish)."""
+    snap = snapshot(path)
+    assert f"raw.{AFFECTED_TABLE}" not in snap and f"raw.{STATE_TABLE}" not in snap
+    return snap
 
 
 def assert_same(got: dict[str, list[str]], want: dict[str, list[str]]) -> None:
