@@ -12,10 +12,10 @@ VOLATILE_COLUMNS = {"extract_seconds", "manifest_hash", "invocation_id", "run_id
 
 
 def snapshot(path: Path) -> dict[str, list[str]]:
-    import duckdb
+    from warehouse.db import connect_reader, qident, qtable
 
     out: dict[str, list[str]] = {}
-    with duckdb.connect(str(path), read_only=True) as con:
+    with connect_reader(path) as con:
         tables = con.execute(
             "select table_schema, table_name from information_schema.tables "
             "where table_type = 'BASE TABLE' order by 1, 2"
@@ -31,7 +31,7 @@ def snapshot(path: Path) -> dict[str, list[str]]:
             keep = [c for c, t in cols if not (t.startswith("TIMESTAMP") or c.endswith("_at") or c in VOLATILE_COLUMNS)]
             if not keep:
                 continue
-            select = ", ".join('"' + c.replace('"', '""') + '"' for c in keep)
-            rows = con.execute(f'select {select} from "{schema}"."{table}"').fetchall()
+            select = ", ".join(qident(c) for c in keep)
+            rows = con.execute(f"select {select} from {qtable(table, schema)}").fetchall()
             out[f"{schema}.{table}"] = sorted(repr(r) for r in rows)
     return out

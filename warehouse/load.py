@@ -218,6 +218,8 @@ def _reload_documents(
     settings: Settings,
     inserted: dict[str, int],
 ) -> None:
+    """Replace the changed documents' rows in every record table by their Parquet files (counting
+    the rows into ``inserted``) and write their registry rows."""
     ids = [d.document_id for d in changed]
     for table in RECORD_TABLES:
         execute(con, f"DELETE FROM {qtable(table)} WHERE document_id IN (SELECT unnest(?::VARCHAR[]))", [ids])

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.db import connect_reader, connect_writer, qtable
+from warehouse.db import connect_reader, connect_writer, qident, qtable
 from warehouse.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ def publish(settings: Settings) -> Path:
 
 def make_portable(path: Path, catalog: str) -> int:
     """Re-create every view of ``path`` that names ``catalog`` without it; returns how many."""
-    quoted = '"' + catalog.replace('"', '""') + '".'
+    quoted = qident(catalog) + "."
     con = connect_writer(path)
     try:
         own = con.execute("SELECT current_database()").fetchall()[0][0]
