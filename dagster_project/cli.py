@@ -1,6 +1,6 @@
 """``fiscal``: the pipeline from a terminal, without the Dagster UI.
 
-    fiscal run [--landing DIR] [--sample] [--force]   the same job the sensor/schedule run
+    fiscal run [--landing DIR] [--sample] [--force] [--full-refresh]   the same job the sensor/schedule run
     fiscal extract FILE.pdf [--format json|csv] [--out DIR]   one PDF's records, for inspection
     fiscal debug-page FILE.pdf PAGE --out page.png     what the extractor saw on one page
     fiscal status [--status S] [--department D] [--year Y] [--file F]   the registry of the published warehouse
@@ -74,21 +74,29 @@ def register_landing(instance, settings) -> tuple[list[str], list[str]]:
     return instance.get_dynamic_partitions(DOCUMENTS_PARTITION), new
 
 
-def execute_refresh(instance, *, force: bool = False, progress: bool = True, log_level: str = "WARNING"):
-    """Run ``fiscal_refresh`` in this process over every known document; returns the result."""
+def execute_refresh(instance, *, force: bool = False, full_refresh: bool = False, progress: bool = True,
+                    log_level: str = "WARNING"):
+    """Run ``fiscal_refresh`` in this process over every known document; returns the result.
+
+    Rules, dbt and reports recompute only what changed since the last complete run (the night
+    plan, warehouse/incremental.py); ``full_refresh`` recomputes everything after extraction,
+    ``force`` re-extracts every document too."""
     from dagster_project.definitions import defs
     from dagster_project.defs.jobs import REFRESH_JOB
-    from dagster_project.defs.partitions import DOCUMENTS_PARTITION
+    from dagster_project.defs.night import FULL_REFRESH_TAG, extraction_scope
+    from dagster_project.defs.partitions import DOCUMENTS_PARTITION, range_tags
     from dagster_project.defs.resources import FiscalResource
     from dagster_project.defs.schedules import full_refresh_tags
 
     keys = instance.get_dynamic_partitions(DOCUMENTS_PARTITION)
     if not keys:
         raise SystemExit("no documents: the landing folder is empty (try --sample)")
+    scope = extraction_scope(_settings(), keys, force=force)
     job = defs.resolve_job_def(REFRESH_JOB)
     return job.execute_in_process(
         instance=instance,
-        tags={**full_refresh_tags(keys), "fiscal/trigger": "cli"},
+        tags={**(full_refresh_tags(keys) if scope == keys else range_tags(scope)), "fiscal/trigger": "cli",
+              **({FULL_REFRESH_TAG: "true"} if full_refresh or force else {})},
         resources={"fiscal": FiscalResource(progress_bars=progress)},
         run_config={
             "loggers": {"console": {"config": {"log_level": log_level}}},
@@ -191,6 +199,7 @@ def cmd_run(args) -> int:
     if args.sample:
         copied = copy_sample(settings.landing_dir)
         print(f"sample: copied {len(copied)} PDF(s) from {SAMPLE_DIR} into {settings.landing_dir}", file=sys.stderr)
+    from dagster_project.defs.night import nothing_changed
     from warehouse.lock import PipelineBusy, pipeline_lock
 
     try:
@@ -198,67 +207,18 @@ def cmd_run(args) -> int:
             instance = _instance(settings)
             keys, new = register_landing(instance, settings)
             print(f"landing {settings.landing_dir}: {len(keys)} document(s), {len(new)} new", file=sys.stderr)
-            fingerprint = run_fingerprint(settings, keys)
-            if not args.force and not new and fingerprint is not None and _last_run(settings) == fingerprint \
-                    and settings.published_path.exists():
+            if not args.force and not args.full_refresh and not new and nothing_changed(settings, keys):
                 print("nothing new since the last successful run: the published warehouse is current "
-                      "(use --force to rebuild)", file=sys.stderr)
+                      "(--full-refresh rebuilds everything after extraction, --force re-extracts too)", file=sys.stderr)
                 print(summary(settings))
                 return 0
-            result = execute_refresh(instance, force=args.force, log_level=args.log_level)
-            if result.success:
-                _record_run(settings, run_fingerprint(settings, keys))
+            result = execute_refresh(instance, force=args.force, full_refresh=args.full_refresh,
+                                     log_level=args.log_level)
     except PipelineBusy as exc:
         print(f"fiscal run: {exc}", file=sys.stderr)
         return 2
     print(summary(settings, result))
     return 0 if result.success else 1
-
-
-def run_fingerprint(settings, keys: list[str]) -> str | None:
-    """What a run's output depends on: every document's extraction (manifest identity) and
-    the code that turns extractions into the warehouse (extractor version, rule catalog,
-    dbt models and seeds, GX suites). None when a document has not been extracted yet."""
-    import hashlib
-
-    from extract.api import EXTRACTOR_VERSION
-
-    h = hashlib.sha256(EXTRACTOR_VERSION.encode())
-    for key in sorted(keys):
-        manifest = settings.extracted_dir / key / "manifest.json"
-        if not manifest.exists():
-            return None
-        if json.loads(manifest.read_text(encoding="utf-8")).get("error_code") in ("resource_limit", "worker_crashed"):
-            return None  # the refresh retries these: not a no-change night
-        st = manifest.stat()
-        h.update(f"{key}:{st.st_size}:{st.st_mtime_ns}".encode())
-    h.update((settings.dbt_project_dir / "dbt_project.yml").read_bytes())
-    for folder in (REPO_ROOT / "expectations", settings.dbt_project_dir / "models", settings.dbt_project_dir / "macros",
-                   settings.dbt_project_dir / "seeds", REPO_ROOT / "extract" / "catalog"):
-        for f in sorted(folder.rglob("*")) if folder.exists() else []:
-            if f.is_file() and f.suffix in (".yaml", ".yml", ".sql", ".csv", ".py"):
-                h.update(f.name.encode())
-                h.update(f.read_bytes())
-    return h.hexdigest()
-
-
-def _last_run_path(settings) -> Path:
-    return settings.home / ".dagster_state" / "last_successful_run.json"
-
-
-def _last_run(settings) -> str | None:
-    try:
-        return json.loads(_last_run_path(settings).read_text(encoding="utf-8"))["fingerprint"]
-    except (OSError, ValueError, KeyError):
-        return None
-
-
-def _record_run(settings, fingerprint: str | None) -> None:
-    if fingerprint is None:
-        return
-    path = _last_run_path(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"fingerprint": fingerprint}), encoding="utf-8")
 
 
 # --------------------------------------------------------------------------- extract, debug-page, status
@@ -444,7 +404,9 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="extract new/changed PDFs, load, check, report, publish")
     run.add_argument("--landing", help="landing folder (default $FISCAL_LANDING_DIR)")
     run.add_argument("--sample", action="store_true", help="first copy corpus/sample/**/*.pdf into the landing folder")
-    run.add_argument("--force", action="store_true", help="re-extract documents already extracted")
+    run.add_argument("--force", action="store_true", help="re-extract documents already extracted (implies --full-refresh)")
+    run.add_argument("--full-refresh", action="store_true",
+                     help="rules, dbt models and tests, reports over every document, not only what changed")
     run.add_argument("--log-level", default="WARNING", help="Dagster console log level (default WARNING)")
     run.set_defaults(func=cmd_run)
 

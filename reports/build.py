@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -53,10 +54,35 @@ def read_counts(reports_dir: Path) -> dict[str, dict[str, int]] | None:
         return None
 
 
-def build_reports(settings) -> dict[str, Any]:
-    """Write the HTML report and the Excel workbooks under ``settings.reports_dir``."""
+PENDING = ".pending_documents.json"  # documents whose department workbooks a failed build left to write
+
+
+def _pending(reports_dir: Path, documents: Iterable[str] | None) -> set[str] | None:
+    """Tonight's documents plus those a failed earlier build did not get to (None: every department)."""
+    try:
+        earlier = json.loads((reports_dir / PENDING).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        earlier = []
+    if documents is None or earlier is None:
+        out = None
+    else:
+        out = set(documents) | set(earlier)
+    tmp = reports_dir / (PENDING + ".tmp")
+    tmp.write_text(json.dumps(None if out is None else sorted(out)), encoding="utf-8")
+    tmp.replace(reports_dir / PENDING)
+    return out
+
+
+def build_reports(settings, documents: Iterable[str] | None = None) -> dict[str, Any]:
+    """Write the HTML report and the Excel workbooks under ``settings.reports_dir``.
+
+    ``documents``: tonight's affected documents (warehouse/incremental.py): the HTML report and the
+    summary workbook are written whole, the department workbooks (most of the time) only for the
+    departments of these documents, and for any department that has none yet. None: every one.
+    """
     reports_dir = Path(settings.reports_dir)
     reports_dir.mkdir(parents=True, exist_ok=True)
+    documents = _pending(reports_dir, documents)
     con = connect_for_reading(Path(settings.duckdb_path))
     try:
         data = read_data(con)
@@ -71,9 +97,12 @@ def build_reports(settings) -> dict[str, Any]:
         tmp.write_text(html_text, encoding="utf-8")
         tmp.replace(html_path)
         excel_dir = reports_dir / "excel"
-        workbooks = []
+        workbooks, reused = [], 0
         for dept, ids in data.by_department().items():
             path = excel_dir / f"{_safe_name(dept)}.xlsx"
+            if documents is not None and path.exists() and not documents.intersection(ids):
+                reused += 1  # nothing of this department changed tonight: its workbook is current
+                continue
             write_department_workbook(path, dept, ids, data, pictures)
             workbooks.append(str(path))
         summary_path = excel_dir / "全州汇总.xlsx"
@@ -83,11 +112,13 @@ def build_reports(settings) -> dict[str, Any]:
         counts_path.with_suffix(".tmp").replace(counts_path)
     finally:
         pictures.close()
+    (reports_dir / PENDING).unlink(missing_ok=True)
     return {
         "html": str(html_path),
         "excel_dir": str(excel_dir),
         "summary_workbook": str(summary_path),
         "department_workbooks": len(workbooks),
+        "department_workbooks_reused": reused,
         "documents": len(data.documents),
         "findings": len(data.findings),
         "defects": len(data.defects),

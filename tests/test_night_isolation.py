@@ -37,16 +37,17 @@ DBT_DIR = REPO / "dbt"
 DBT = Path(sys.executable).with_name("dbt")
 
 
-def dbt_builder(duckdb_path: Path, work: Path):
-    """``build(attempt)`` for build_isolating: dbt build in a subprocess, artefacts under ``work``."""
+def dbt_builder(duckdb_path: Path, work: Path, *args: str, label: str = ""):
+    """``build(attempt)`` for build_isolating: dbt build ``args`` in a subprocess, artefacts under
+    ``work`` (``label`` tells several builds in one folder apart)."""
 
     def build(attempt: int) -> isolation.BuildOutcome:
-        target = work / f"target-{attempt}"
+        target = work / f"target{label}-{attempt}"
         env = {**os.environ, "FISCAL_DUCKDB_PATH": str(duckdb_path), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-        cmd = [str(DBT) if DBT.exists() else "dbt", "build", "--project-dir", str(DBT_DIR), "--profiles-dir",
+        cmd = [str(DBT) if DBT.exists() else "dbt", "build", *args, "--project-dir", str(DBT_DIR), "--profiles-dir",
                str(DBT_DIR), "--target-path", str(target), "--log-path", str(work / "logs")]
-        proc = subprocess.run(cmd, cwd=work, env=env, capture_output=True, text=True, timeout=600)
-        (work / f"dbt-{attempt}.log").write_text(proc.stdout + proc.stderr, encoding="utf-8")
+        proc = subprocess.run(cmd, cwd=work, env=env, capture_output=True, text=True, timeout=900)
+        (work / f"dbt{label}-{attempt}.log").write_text(proc.stdout + proc.stderr, encoding="utf-8")
         return isolation.BuildOutcome(
             success=proc.returncode == 0,
             run_results=json.loads((target / "run_results.json").read_text(encoding="utf-8")),

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-VOLATILE_TABLES = {"load_run"}
+# load_run: when and how long each load took; night_affected / night_state: what a night recomputed
+# and the registry as the last complete night left it (warehouse/incremental.py) — they record how
+# the warehouse was built, not what it holds, and differ between an incremental night and a full one
+VOLATILE_TABLES = {"load_run", "night_affected", "night_state"}
 VOLATILE_COLUMNS = {"extract_seconds", "manifest_hash", "invocation_id", "run_id", "seconds"}
 
 

@@ -9,6 +9,7 @@ Two kinds of table:
 
 Whoever writes one of these tables — ``warehouse.load`` (all of them), ``warehouse.isolation``
 (``document_hold``), ``expectations.rules.store`` (``dq_result`` / ``dq_finding``) and
+``warehouse.incremental`` (``night_state`` / ``night_affected``),
 ``expectations.truth_records`` (record tables of ground truth) — creates it with
 :func:`ensure_tables` / :func:`ensure_schema`: created when missing, columns a newer
 definition introduced added (additive evolution, never a drop).
@@ -130,6 +131,19 @@ BOOKKEEPING_DDL: dict[str, list[tuple[str, str]]] = {
     ],
     "dq_result": DQ_RESULT_COLUMNS,
     "dq_finding": DQ_FINDING_COLUMNS,
+    # The night plan (warehouse/incremental.py): every document's registry state as of the last
+    # complete night (plus the code fingerprint, document_id '__code__'), and tonight's affected
+    # documents, which the incremental dbt models read.
+    "night_state": [
+        ("document_id", "VARCHAR"),
+        ("fingerprint", "VARCHAR"),  # md5 of the registry row without its times
+        ("department", "VARCHAR"),  # canonical department
+        ("top_department", "VARCHAR"),  # the 主管部门 of an own / unit document, else the department
+    ],
+    "night_affected": [
+        ("document_id", "VARCHAR"),
+        ("is_full", "BOOLEAN"),  # tonight recomputes every document
+    ],
 }
 
 

@@ -342,6 +342,7 @@ def raw_warehouse(context: dg.AssetExecutionContext, fiscal: FiscalResource) -> 
     counts = load_extracted(settings, seen_files=seen_files(files), refused_files=state["refused"])
     in_run = run_document_keys(context)
     context.log.info(f"load_extracted after extracting {'all' if in_run is None else len(in_run)} document(s): {counts}")
+    plan = make_night_plan(context, settings)
     quarantined = registry_quarantined(settings.duckdb_path)
     refused = refused_files(settings.duckdb_path)
     for r in refused:
@@ -359,6 +360,7 @@ def raw_warehouse(context: dg.AssetExecutionContext, fiscal: FiscalResource) -> 
     return dg.MaterializeResult(
         metadata={
             **as_metadata(counts),
+            **as_metadata(plan.summary(), prefix="night_"),
             "run_scope": "all documents" if in_run is None else f"{len(in_run)} new document(s)",
             "duckdb_path": dg.MetadataValue.path(str(settings.duckdb_path)),
             "partition_index": dg.MetadataValue.md(partition_index(settings.duckdb_path)),
@@ -378,6 +380,26 @@ def raw_warehouse(context: dg.AssetExecutionContext, fiscal: FiscalResource) -> 
     )
 
 
+def make_night_plan(context: dg.AssetExecutionContext, settings):
+    """What rules, dbt and reports recompute tonight (warehouse/incremental.py): the documents and
+    departments changed since the last complete run, or everything (run tag fiscal/full_refresh)."""
+    from warehouse.incremental import FULL_REFRESH_TAG, code_fingerprint, plan_night
+
+    full = context.run.tags.get(FULL_REFRESH_TAG, "").lower() in ("true", "1", "yes")
+    plan = plan_night(settings.duckdb_path, code=code_fingerprint(settings.dbt_project_dir), full=full,
+                      reason="full refresh requested (run tag fiscal/full_refresh)" if full else "")
+    context.log.info(f"night plan: {plan.summary()}")
+    return plan
+
+
+def night_documents(settings) -> list[str] | None:
+    """Tonight's affected documents, None when tonight recomputes every document."""
+    from warehouse.incremental import read_plan
+
+    plan = read_plan(settings.duckdb_path)
+    return None if plan is None or plan.full else plan.documents
+
+
 # --------------------------------------------------------------------------- rules
 
 
@@ -392,8 +414,9 @@ def dq_rules(context: dg.AssetExecutionContext, fiscal: FiscalResource) -> dg.Ma
     from expectations.rules import run_all
 
     settings = fiscal.settings()
-    fiscal.announce("checking 勾稽关系 rules")
-    counts = run_all(settings.duckdb_path)
+    documents = night_documents(settings)
+    fiscal.announce("checking 勾稽关系 rules" + ("" if documents is None else f" ({len(documents)} affected document(s))"))
+    counts = run_all(settings.duckdb_path, documents)
     context.log.info(f"rules: {counts}")
     return dg.MaterializeResult(metadata=as_metadata(counts))
 
@@ -445,10 +468,14 @@ def fiscal_dbt_models() -> dg.AssetsDefinition:
             log_path.parent.mkdir(parents=True, exist_ok=True)
             fiscal.announce(f"dbt build (staging → marts, data tests); log: {log_path}")
         events: list = []
+        # A full night rebuilds the incremental models; otherwise they and the tests of the
+        # night-scoped models cover tonight's affected documents only (dbt/macros/night.sql).
+        args = ["build", "--full-refresh"] if night_documents(settings) is None else \
+            ["build", "--vars", json.dumps({"night_incremental": True})]
 
         def build(attempt: int) -> isolation.BuildOutcome:
             with fiscal.dbt_env():  # the dbt subprocess starts here, with FISCAL_DUCKDB_PATH set
-                invocation = dbt.cli(["build"], context=context, raise_on_error=False)
+                invocation = dbt.cli(args, context=context, raise_on_error=False)
             # A pass's events are kept until we know it is the last one: a model is reported once.
             events[:] = dbt_events(invocation, log_path if fiscal.progress_bars else None)
             try:
@@ -518,13 +545,24 @@ def build_reports_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
 
         settings = fiscal.settings()
         fiscal.announce("building quality reports")
-        result = build_reports(settings)
+        result = build_reports(settings, night_documents(settings))
         context.log.info(f"reports: {result}")
         return dg.MaterializeResult(
             metadata={**as_metadata(result), "reports_dir": dg.MetadataValue.path(str(settings.reports_dir))}
         )
 
     return quality_reports
+
+
+def record_complete_night(context: dg.AssetExecutionContext, settings) -> None:
+    """After publish: tonight's registry is what the next night compares with (night plan), and
+    the run's fingerprint is what ``fiscal run`` and the nightly schedule skip on."""
+    from dagster_project.defs.night import record_run, run_fingerprint
+    from warehouse.incremental import code_fingerprint, record_night
+
+    code = code_fingerprint(settings.dbt_project_dir)
+    record_night(settings.duckdb_path, code=code)
+    record_run(settings, run_fingerprint(settings, context.instance.get_dynamic_partitions(DOCUMENTS_PARTITION)))
 
 
 def build_publish_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
@@ -547,6 +585,7 @@ def build_publish_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
         fiscal.announce("publishing the warehouse")
         path = publish(settings)
         context.log.info(f"published {path}")
+        record_complete_night(context, settings)
         return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path))})
 
     return published_warehouse

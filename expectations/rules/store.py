@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import sys
 from collections import defaultdict
+from collections.abc import Iterable
 from decimal import ROUND_UP
 from pathlib import Path
 from typing import Any
@@ -35,11 +36,17 @@ def rests_on_unconfirmed_ocr(doc, f) -> bool:
     return False
 
 
-def run_all(duckdb_path: str | Path) -> dict[str, Any]:
+def run_all(duckdb_path: str | Path, document_ids: Iterable[str] | None = None) -> dict[str, Any]:
     """Evaluate every rule on every current document; replace raw.dq_result / raw.dq_finding.
 
+    ``document_ids``: evaluate only the current documents among these (tonight's affected
+    documents, warehouse/incremental.py) and replace only their rows; rows of documents that are
+    no longer current leave too. A document's results depend on its own records and on its
+    department's other documents (Peers), which the night plan includes with it, so the tables
+    come out as a run over every document would write them.
+
     Returns ``{"documents": n, "results": {status: n}, "findings": {severity: n},
-    "rules": {rule_id: {status: n}}}``.
+    "rules": {rule_id: {status: n}}}`` (counts over the documents evaluated).
     """
     import duckdb
     import pyarrow as pa
@@ -51,6 +58,10 @@ def run_all(duckdb_path: str | Path) -> dict[str, Any]:
         findings: list[dict[str, Any]] = []
         docs = current_documents(con) if table_exists(con, "raw", "document") else []
         peers = Peers(con, docs)
+        current = [d["document_id"] for d in docs]
+        if document_ids is not None:
+            wanted = set(document_ids)
+            docs = [d for d in docs if d["document_id"] in wanted]
         for meta in docs:
             doc = load_doc(con, meta, meta.get("table_source_id"))
             doc.peers = peers  # cross-document checks read the department's other documents
@@ -80,8 +91,14 @@ def run_all(duckdb_path: str | Path) -> dict[str, Any]:
         con.execute("BEGIN TRANSACTION")
         try:
             ensure_tables(con, ["dq_result", "dq_finding"])
-            con.execute("DELETE FROM raw.dq_result")
-            con.execute("DELETE FROM raw.dq_finding")
+            if document_ids is None:
+                con.execute("DELETE FROM raw.dq_result")
+                con.execute("DELETE FROM raw.dq_finding")
+            else:  # the evaluated documents, and any document that is no longer current
+                for table in ("dq_result", "dq_finding"):
+                    con.execute(f"DELETE FROM raw.{table} WHERE document_id IN (SELECT unnest(?::VARCHAR[])) "
+                                "OR document_id NOT IN (SELECT unnest(?::VARCHAR[]))",
+                                [[d["document_id"] for d in docs], current])
             insert_arrow(con, "dq_result", res_tbl)
             insert_arrow(con, "dq_finding", fnd_tbl)
             con.execute("COMMIT")

@@ -1,5 +1,9 @@
 -- Table cells of the documents that currently provide their disclosure's tables, with the
--- document's attributes; one row per printed cell.
+-- document's attributes; one row per printed cell. A table (the marts read it many times),
+-- incremental by document: an incremental night recomputes tonight's affected documents only
+-- (dbt/macros/night.sql, warehouse/incremental.py).
+{{ config(materialized='incremental', incremental_strategy='append', pre_hook="{{ night_delete() }}") }}
+-- depends_on: {{ source('raw', 'night_affected') }}
 select
     {{ fiscal_line_id('c') }} as fiscal_line_id,
     c.document_id,
@@ -62,3 +66,4 @@ left join {{ ref('stg_extracted_table') }} as t
 join {{ ref('int_current_document') }} as d
   on d.document_id = c.document_id
  and d.is_current_tables
+where {{ night_scope('c.document_id') }}

@@ -2,6 +2,9 @@
 -- Performance self-assessment funds are in fct_project_performance; text cells are left out.
 -- No number lost: a table no template names ('unrecognised:<normalised title>') and a column
 -- no catalog alias names ('header:<header path>') are here too, with their row keys.
+-- Incremental by document, like int_current_table_cell (dbt/macros/night.sql).
+{{ config(materialized='incremental', incremental_strategy='append', pre_hook="{{ night_delete() }}") }}
+-- depends_on: {{ source('raw', 'night_affected') }}
 select
     fiscal_line_id,
     document_id,
@@ -44,3 +47,4 @@ from {{ ref('int_current_table_cell') }}
 where coalesce(measure, header_measure) is not null
   and table_name <> 'performance_self_assessment'
   and value_kind is distinct from 'text'
+  and {{ night_scope() }}

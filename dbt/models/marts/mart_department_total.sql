@@ -3,6 +3,12 @@
 -- else the lines of its 本级 and units' documents added up — never both
 -- (fct_fiscal_line.counts_in_department_total).  Summing this mart over departments gives
 -- the prefecture's total without counting money twice.
+-- Incremental by department (dbt/macros/night.sql): an incremental night recomputes the
+-- departments of tonight's affected documents and drops the departments no document counts in
+-- any more.
+{{ config(materialized='incremental', incremental_strategy='append',
+          pre_hook="{{ night_delete_departments(ref('int_document'), ref('fct_fiscal_line')) }}") }}
+-- depends_on: {{ source('raw', 'night_affected') }}
 select
     md5(concat_ws('|', top_department_id, fiscal_year, doc_kind, table_name, coalesce(side, ''), coalesce(row_key, ''),
                   measure, coalesce(phase, '')))
@@ -25,6 +31,7 @@ select
     string_agg(distinct department_level, '+' order by department_level) as source_level,
     count(distinct document_id)                         as document_count,
     list(distinct document_id order by document_id)     as document_ids
-from {{ ref('fct_fiscal_line') }}
+from {{ ref('fct_fiscal_line') }} as f
 where counts_in_department_total
+  and {{ night_scope('f.top_department_id', departments=ref('int_document')) }}
 group by top_department_id, fiscal_year, doc_kind, table_name, side, row_key, measure, phase
