@@ -24,6 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from reports import PENDING
 from reports.data import Data, read_data  # noqa: F401  (re-exported)
 from reports.excel import DEFECT_COLUMNS, write_department_workbook, write_summary_workbook
 from reports.html import render_html
@@ -54,7 +55,6 @@ def read_counts(reports_dir: Path) -> dict[str, dict[str, int]] | None:
         return None
 
 
-PENDING = ".pending_documents.json"  # documents whose department workbooks a failed build left to write
 
 
 def _pending(reports_dir: Path, documents: Iterable[str] | None) -> set[str] | None:

@@ -97,6 +97,19 @@ def test_run_loads_the_landing_folder_and_summarises(home, tmp_path, capsys):
     assert cli.main(["status", "--file", "broken", "--brief"]) == 0
     assert "broken.pdf" in capsys.readouterr().out
 
+    # a second run with nothing new returns at once; after a report build that did not finish
+    # (its pending departments left behind) it runs again and writes them
+    assert cli.main(["run", "--landing", str(landing)]) == 0
+    assert "nothing new since the last successful run" in capsys.readouterr().err
+    from reports import PENDING
+    reports_dir = home / "reports"
+    assert reports_dir.is_dir() and not (reports_dir / PENDING).exists()
+    (reports_dir / PENDING).write_text("null", encoding="utf-8")  # as a build that failed midway leaves it
+    assert cli.main(["run", "--landing", str(landing)]) == 0
+    captured = capsys.readouterr()
+    assert "nothing new" not in captured.err and "succeeded" in captured.out
+    assert not (reports_dir / PENDING).exists()
+
 
 def test_debug_page_renders_a_png(tmp_path):
     pytest.importorskip("extract.debug", reason="extract.debug.render_page not written yet")

@@ -15,6 +15,7 @@ import hashlib
 import json
 from pathlib import Path
 
+from reports import PENDING as REPORTS_PENDING
 from warehouse.incremental import FULL_REFRESH_TAG, code_fingerprint
 
 __all__ = ["FULL_REFRESH_TAG", "extraction_scope", "last_run", "nothing_changed", "record_run", "run_fingerprint"]
@@ -77,6 +78,9 @@ def extraction_scope(settings, keys: list[str], *, force: bool = False) -> list[
 
 
 def nothing_changed(settings, keys: list[str]) -> bool:
-    """The published warehouse is current: same extractions and code as the last complete run."""
+    """The published warehouse is current: same extractions and code as the last complete run,
+    and the last report build finished (a build that failed leaves its pending departments
+    behind, and the next run — with no new file — writes them)."""
     fingerprint = run_fingerprint(settings, keys)
-    return fingerprint is not None and last_run(settings) == fingerprint and settings.published_path.exists()
+    return (fingerprint is not None and last_run(settings) == fingerprint and settings.published_path.exists()
+            and not (Path(settings.reports_dir) / REPORTS_PENDING).exists())
