@@ -28,6 +28,8 @@ import sys
 import time
 from pathlib import Path
 
+from warehouse.settings import environment
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -93,13 +95,10 @@ def engine(files: list[Path], home: Path, workers: int, batch: int) -> dict:
     (home / "landing").mkdir(parents=True)
     for f in files:
         shutil.copy(f, home / "landing" / Path(f).name)
-    saved = {k: os.environ.get(k) for k in ("FISCAL_HOME", "DAGSTER_HOME", "FISCAL_CELERY_BROKER", "FISCAL_WORKERS",
-                                             "FISCAL_LANDING_DIR", "FISCAL_EXTRACTED_DIR")}
     env = {"FISCAL_HOME": str(home), "DAGSTER_HOME": str(home / ".dagster"), "FISCAL_WORKERS": "1"}
-    for k in ("FISCAL_LANDING_DIR", "FISCAL_EXTRACTED_DIR"):
-        os.environ.pop(k, None)
-    os.environ.update(env)
-    try:
+    # FISCAL_CELERY_BROKER is set below, once the broker is up; restored with the rest
+    with environment({**env, "FISCAL_LANDING_DIR": None, "FISCAL_EXTRACTED_DIR": None,
+                      "FISCAL_CELERY_BROKER": os.environ.get("FISCAL_CELERY_BROKER")}):
         from dagster_project import cli
         from dagster_project import distributed as location
         from dagster_project.defs.schedules import full_refresh_tags
@@ -134,12 +133,6 @@ def engine(files: list[Path], home: Path, workers: int, batch: int) -> dict:
                 "batch_step_s": round(sum(v for s, v in steps.items() if ".extract_batch" in s), 2),
                 "extract_seconds_in_manifests": round(sum(float(m.get("extract_seconds") or 0) for m in manifests), 2),
                 "other_steps_s": {s: round(v, 2) for s, v in steps.items() if ".extract_batch" not in s}}
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def step_seconds(instance, run_id: str) -> dict[str, float]:

@@ -32,7 +32,7 @@ from .perf_target import read_performance_targets
 from .performance import read_performance
 from .pool import Ended, run_forked
 from .recognize import is_title_like
-from .records import EXTRACTOR_VERSION, SCHEMAS
+from .records import EXTRACTOR_VERSION, SCHEMAS, replace_folder
 from .tables import PageData, locate_tables, read_table
 from .text import compact
 from .toc import listed_tables
@@ -219,13 +219,7 @@ def write_records(records: dict[str, list[dict]], out_dir: Path, manifest: dict)
         pq.write_table(table, tmp / f"{name}.parquet")
     with open(tmp / MANIFEST, "w", encoding="utf-8") as fh:
         json.dump(manifest, fh, ensure_ascii=False, indent=1, default=str)
-    old = None
-    if out_dir.exists():
-        old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
-        os.replace(out_dir, old)
-    os.replace(tmp, out_dir)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    replace_folder(tmp, out_dir)
 
 
 def _manifest(doc_id: str, rel: str, path: Path, status: str, err=None, counts=None, ident=None, seconds=0.0) -> dict:

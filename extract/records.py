@@ -19,8 +19,11 @@ is nullable, as Arrow fields are.
 """
 from __future__ import annotations
 
+import os
+import shutil
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 from types import UnionType
 from typing import Annotated, TypedDict, Union, get_args, get_origin, get_type_hints
 
@@ -260,3 +263,16 @@ PERFORMANCE_PROJECT = SCHEMAS["performance_project"]
 PERFORMANCE_INDICATOR = SCHEMAS["performance_indicator"]
 PERFORMANCE_TARGET = SCHEMAS["performance_target"]
 PAGE_TEXT = SCHEMAS["page_text"]
+
+
+def replace_folder(tmp: Path, out_dir: Path) -> None:
+    """Put a fully written folder in place of a document's extracted folder: a reader sees the
+    old folder or the new one, never a mix (extraction writes, and the object store's local
+    copy is refreshed, through this)."""
+    old = None
+    if out_dir.exists():
+        old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
+        os.replace(out_dir, old)
+    os.replace(tmp, out_dir)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import fsspec
 
+from extract.records import replace_folder
 from warehouse.settings import Settings
 
 MANIFEST = "manifest.json"
@@ -166,13 +167,7 @@ class Store:
                 sub = full[len(base) + 1:] if full.startswith(base) else Path(full).name
                 (tmp / sub).parent.mkdir(parents=True, exist_ok=True)
                 self.fs.get_file(full, str(tmp / sub))
-            old = None
-            if local_dir.exists():
-                old = local_dir.parent / f".{local_dir.name}.old-{os.getpid()}"
-                os.replace(local_dir, old)
-            os.replace(tmp, local_dir)
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
+            replace_folder(tmp, local_dir)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         return local_dir

@@ -14,21 +14,11 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject
 
-from warehouse.settings import Settings
+from warehouse.settings import Settings, environment
 
 
-@contextmanager
 def _env(**values: str):
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    return environment(values)
 
 
 class FiscalResource(dg.ConfigurableResource):
