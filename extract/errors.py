@@ -7,7 +7,6 @@ report and the Excel workbooks use) — then the technical detail and the Englis
 """
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -15,10 +14,14 @@ import yaml
 REMEDIES = Path(__file__).with_name("catalog") / "remedies.yaml"
 
 
-@lru_cache(maxsize=1)
+# Read at import, in the parent process: a forked extraction worker that quarantines a
+# document after hitting its memory cap must not parse YAML then (it crashed doing so).
+_REMEDIES: dict[str, dict[str, str]] = yaml.safe_load(REMEDIES.read_text(encoding="utf-8"))
+
+
 def remedies() -> dict[str, dict[str, str]]:
     """Problem and action in Chinese for every error code and registry status."""
-    return yaml.safe_load(REMEDIES.read_text(encoding="utf-8"))
+    return _REMEDIES
 
 
 class ExtractionError(Exception):

@@ -1,7 +1,7 @@
 """Run one job per forked process, a few at a time, each under a time and a memory cap.
 
 A crash, hang or memory blow-up of one job is contained: its process is killed at
-``timeout_s`` (or dies at the ``memory_mb`` address-space cap) and the caller is told how it
+``timeout_s`` (or dies when it grows its address space by more than ``memory_mb``) and the caller is told how it
 ended (:class:`Ended`); the other jobs go on.  :func:`extract.api.extract_many` runs one
 document per job.
 """
@@ -25,11 +25,23 @@ class Ended:
     started: float  # time.perf_counter() when the process started
 
 
+def address_space_bytes() -> int:
+    """This process's address space now (VmSize), 0 where /proc cannot say."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as fh:
+            return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def _child(work: Callable[[Job], None], job: Job, memory_mb: int) -> None:
     import resource
 
     if memory_mb:
-        limit = memory_mb * 1024 * 1024
+        # the cap is what the job may add: a forked process starts with its parent's address
+        # space (a Dagster or test process with DuckDB and Arrow reserves gigabytes of it), and a
+        # cap that counted that would starve an ordinary document
+        limit = address_space_bytes() + memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     work(job)

@@ -13,7 +13,7 @@ One place reads the environment so that the CLI, the Dagster definitions, dbt's
 | FISCAL_REPORTS_DIR     | $FISCAL_HOME/reports           | HTML quality report, Excel findings, GX docs   |
 | FISCAL_WORKERS         | number of CPUs                 | extraction processes                           |
 | FISCAL_DOC_TIMEOUT_S   | 300                            | wall-time cap per document                     |
-| FISCAL_DOC_MEMORY_MB   | 2048                           | address-space cap per extraction process       |
+| FISCAL_DOC_MEMORY_MB   | 2048                           | memory (address space) a document may add to its worker |
 | FISCAL_MAX_PAGES       | 600 (extract.pdf.MAX_PAGES_DEFAULT) | larger PDFs are quarantined as too_large  |
 | FISCAL_DBT_DIR         | <repo>/dbt                     | the dbt project (seeds read by the loader too) |
 """
