@@ -7,12 +7,7 @@
 select
     {{ fiscal_line_id('c') }} as fiscal_line_id,
     c.document_id,
-    d.disclosure_id,
-    d.department_id,
-    d.department_name,
-    d.fiscal_year,
-    d.doc_kind,
-    d.scope,
+    {{ document_columns('d') }}
     d.department_level,
     d.top_department_id,
     d.top_department_name,

@@ -3,12 +3,7 @@
 select
     md5(concat_ws('|', t.document_id, t.table_seq))  as document_table_id,
     t.document_id,
-    d.disclosure_id,
-    d.department_id,
-    d.department_name,
-    d.fiscal_year,
-    d.doc_kind,
-    d.scope,
+    {{ document_columns('d') }}
     d.status                                         as document_status,
     t.table_seq,
     t.table_name,

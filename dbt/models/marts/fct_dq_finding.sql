@@ -4,12 +4,7 @@ select
     coalesce(f.finding_id,
              md5(concat_ws('|', f.document_id, f.rule_id, f.table_name, f.row_key, f.measure, f.source_page))) as finding_id,
     f.document_id,
-    d.disclosure_id,
-    d.department_id,
-    d.department_name,
-    d.fiscal_year,
-    d.doc_kind,
-    d.scope,
+    {{ document_columns('d') }}
     d.status          as document_status,
     d.file_name,
     f.rule_id,

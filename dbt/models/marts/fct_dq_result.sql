@@ -3,12 +3,7 @@
 select
     md5(concat_ws('|', r.document_id, r.rule_id, row_number() over (partition by r.document_id, r.rule_id order by r.status, r.detail))) as dq_result_id,
     r.document_id,
-    d.disclosure_id,
-    d.department_id,
-    d.department_name,
-    d.fiscal_year,
-    d.doc_kind,
-    d.scope,
+    {{ document_columns('d') }}
     d.status          as document_status,
     r.rule_id,
     r.rule_title,

@@ -2,12 +2,7 @@
 select
     md5(concat_ws('|', f.document_id, f.figure_seq))  as figure_id,
     f.document_id,
-    d.disclosure_id,
-    d.department_id,
-    d.department_name,
-    d.fiscal_year,
-    d.doc_kind,
-    d.scope,
+    {{ document_columns('d') }}
     d.department_level,
     d.top_department_id,
     d.counts_in_department_total,

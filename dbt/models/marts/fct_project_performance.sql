@@ -40,12 +40,7 @@ keys as (
 select
     md5(concat_ws('|', k.document_id, k.table_seq))                    as project_id,
     k.document_id,
-    d.disclosure_id,
-    d.department_id,
-    d.department_name,
-    d.fiscal_year,
-    d.doc_kind,
-    d.scope,
+    {{ document_columns('d') }}
     k.table_seq,
     p.project_name,
     p.implementing_unit,
