@@ -181,3 +181,46 @@ def test_a_document_whose_tables_are_all_unrecognised_is_loaded_with_a_warning()
     assert ok.status == "pass"
     (na,) = evaluate_document(Doc.from_rows(meta, [], tables=[]), [rule_by_id("E_NO_TABLE_RECOGNISED")])
     assert na.status == "not_applicable"
+
+
+# --------------------------------------------------------------------------- templates of other places
+def _wide(rows: dict[str, dict[str, str]], table: str = "budget_expenditure") -> list[dict]:
+    return [{"table_name": table, "table_seq": 3, "row_key": key, "subject_code": None if key == "合计" else key,
+             "line_name": key, "measure": m, "amount": Decimal(v), "page": 26}
+            for key, cells in rows.items() for m, v in cells.items()]
+
+
+BUDGET = {"document_id": "b", "doc_kind": "budget", "fiscal_year": 2026}
+
+
+def test_basic_printed_only_as_its_parts_is_summed_from_them():
+    """A 支出预算总表 printing 基本支出 as 人员支出 + 日常公用支出 and the 经营/上缴/补助 columns
+    (Hangzhou 2026): the identity holds with those columns, and a wrong total still fails."""
+    cells = {"expenditure_total": "100.00", "personnel_expenditure": "60.00", "public_expenditure": "15.00",
+             "project_expenditure": "20.00", "operating_expenditure": "5.00"}
+    assert run(Doc.from_rows(BUDGET, _wide({"合计": cells, "201": cells})), "TB03_TOTAL_EQ_SUM_KINDS").status == "pass"
+    wrong = {**cells, "expenditure_total": "101.00"}
+    out = run(Doc.from_rows(BUDGET, _wide({"合计": wrong, "201": cells})), "TB03_TOTAL_EQ_SUM_KINDS")
+    assert out.status == "fail" and [f.row_key for f in out.findings] == ["合计"]
+
+
+def test_a_column_the_identity_does_not_know_makes_it_insufficient_not_wrong():
+    cells = {"expenditure_total": "100.00", "basic_expenditure": "75.00", "project_expenditure": "20.00",
+             "other_expenditure": "5.00"}  # a purpose column of a template the rule does not list
+    out = run(Doc.from_rows(BUDGET, _wide({"合计": cells})), "TB03_TOTAL_EQ_SUM_KINDS")
+    assert out.status == "insufficient_data" and not out.findings
+
+
+def test_classes_total_with_uncoded_class_rows_is_insufficient_not_wrong():
+    """A 基本支出表 printing names without codes (工资福利支出 for 301): the 类 are not all known."""
+    rows = {"合计": {"personnel_expenditure": "80.00"}, "工资福利支出": {"personnel_expenditure": "79.00"},
+            "310": {"personnel_expenditure": "1.00"}}
+    cells = _wide(rows, "budget_general_basic")
+    for c in cells:
+        if c["row_key"] == "工资福利支出":
+            c["subject_code"] = None
+    out = run(Doc.from_rows(BUDGET, cells), "TB09_TOTAL_EQ_SUM_CLASSES")
+    assert out.status == "insufficient_data" and not out.findings
+    coded = _wide({"合计": {"personnel_expenditure": "80.00"}, "301": {"personnel_expenditure": "79.00"},
+                   "310": {"personnel_expenditure": "1.00"}}, "budget_general_basic")
+    assert run(Doc.from_rows(BUDGET, coded), "TB09_TOTAL_EQ_SUM_CLASSES").status == "pass"

@@ -39,6 +39,11 @@ def _coded_total_eq_classes(out: Outcome, doc: Doc, p: dict[str, Any]) -> None:
     if not classes:
         out.insufficient(f"{table_no(table)} no 类 rows")
         return
+    orphans = _uncoded_outside_blocks(doc.rows(table))
+    if orphans:  # a 类 printed without a readable code (工资福利支出 alone): the 类 are not all known
+        out.insufficient(f"{table_no(table)} rows with amounts but no readable code outside any 类 "
+                         f"({', '.join(orphans[:3])}{'…' if len(orphans) > 3 else ''}): the 类 are not all known")
+        return
     for m in _code_measures(doc, table):
         tcell = total.get(m)
         if tcell is None:
@@ -84,6 +89,20 @@ def _coded_parent_eq_children(out: Outcome, doc: Doc, p: dict[str, Any]) -> None
             )
 
 
+def _uncoded_outside_blocks(rows: list[Row]) -> list[str]:
+    """Labels of rows with a non-zero amount, no readable code and no coded row above them:
+    they may be 类 whose code was not printed or not read."""
+    out: list[str] = []
+    seen_code = False
+    for r in rows:
+        if r.code:
+            seen_code = True
+        elif (not seen_code and r.label not in ("合计", "总计")
+              and any(c.get("amount") not in (None, 0) for c in r.cells.values())):
+            out.append(r.label)
+    return out
+
+
 def _blocks_with_uncoded_rows(rows: list[Row]) -> dict[str, list[str]]:
     """Coded parent → labels of uncoded rows with amounts printed inside its block (before the
     next row that is not its descendant): a code the extraction could not read (款 printed '2'
@@ -106,8 +125,22 @@ def _column_identity(out: Outcome, doc: Doc, p: dict[str, Any]) -> None:
     if not need_table(out, doc, table):
         return
     phases = ("budget", "final") if p.get("by_phase") else (None,)
-    terms_zh = " + ".join(measure_zh(m) for m in terms_m)
     printed_measures = set(doc.measures(table, p.get("side")))
+    parts: dict[str, list[str]] = p.get("parts") or {}
+    for parent, children in parts.items():  # 基本支出 printed only as 人员支出 + 日常公用支出
+        if parent in terms_m and parent not in printed_measures and printed_measures & set(children):
+            i = terms_m.index(parent)
+            terms_m[i:i + 1] = [c for c in children if c not in terms_m]
+    if p.get("partition"):
+        # the terms must account for every amount column the table prints: a column the
+        # identity does not know (another place's template) makes it unknowable, not wrong
+        known = {total_m, *terms_m, *(c for cs in parts.values() for c in cs), *(p.get("not_terms") or [])}
+        other = sorted(m for m in printed_measures - known if m)
+        if other:
+            out.insufficient(f"{table_no(table)} prints columns this identity does not account for "
+                             f"({', '.join(measure_zh(m) for m in other)})")
+            return
+    terms_zh = " + ".join(measure_zh(m) for m in terms_m)
     if total_m in printed_measures and not printed_measures & set(terms_m):
         out.na(f"{table_no(table)} prints no {terms_zh} columns (template variant)")
         return
