@@ -38,7 +38,7 @@ from typing import Any
 
 import duckdb
 
-from warehouse.db import connect_reader, connect_writer, fetch_dicts, table_exists
+from warehouse.db import connect_reader, connect_writer, fetch_dicts, qtable, table_exists
 from warehouse.schema import ensure_tables
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -113,7 +113,7 @@ def plan_night(duckdb_path: Path, *, code: str, full: bool = False, reason: str 
         ensure_tables(con, [STATE_TABLE, AFFECTED_TABLE])
         now = current_state(con)
         last = {d: (f, dep, top) for d, f, dep, top in con.execute(
-            f'SELECT document_id, fingerprint, department, top_department FROM raw."{STATE_TABLE}"').fetchall()}
+            f'SELECT document_id, fingerprint, department, top_department FROM {qtable(STATE_TABLE)}').fetchall()}
         if not full:
             if not last:
                 full, reason = True, "first night (no state of a previous complete night)"
@@ -133,11 +133,11 @@ def plan_night(duckdb_path: Path, *, code: str, full: bool = False, reason: str 
             plan = NightPlan(False, f"{len(changed)} document(s) changed since the last complete night",
                              sorted(affected), sorted(changed), sorted(k for k in keys if k is not None))
         con.execute("BEGIN TRANSACTION")
-        con.execute(f'DELETE FROM raw."{AFFECTED_TABLE}"')
+        con.execute(f'DELETE FROM {qtable(AFFECTED_TABLE)}')
         if plan.documents:
-            con.execute(f'INSERT INTO raw."{AFFECTED_TABLE}" SELECT unnest(?::VARCHAR[]), ?', [plan.documents, plan.full])
+            con.execute(f'INSERT INTO {qtable(AFFECTED_TABLE)} SELECT unnest(?::VARCHAR[]), ?', [plan.documents, plan.full])
         elif plan.full:  # a full night over an empty registry still says so
-            con.execute(f'INSERT INTO raw."{AFFECTED_TABLE}" VALUES (NULL, true)')
+            con.execute(f'INSERT INTO {qtable(AFFECTED_TABLE)} VALUES (NULL, true)')
         con.execute("COMMIT")
     finally:
         con.close()
@@ -152,8 +152,8 @@ def record_night(duckdb_path: Path, *, code: str) -> None:
         rows = [(d, f, dep, top) for d, (f, dep, top) in state.items()] + [(CODE_KEY, code, None, None)]
         ensure_tables(con, [STATE_TABLE])
         con.execute("BEGIN TRANSACTION")
-        con.execute(f'DELETE FROM raw."{STATE_TABLE}"')
-        con.executemany(f'INSERT INTO raw."{STATE_TABLE}" VALUES (?, ?, ?, ?)', rows)
+        con.execute(f'DELETE FROM {qtable(STATE_TABLE)}')
+        con.executemany(f'INSERT INTO {qtable(STATE_TABLE)} VALUES (?, ?, ?, ?)', rows)
         con.execute("COMMIT")
     finally:
         con.close()
@@ -164,6 +164,6 @@ def read_plan(duckdb_path: Path) -> NightPlan | None:
     with connect_reader(duckdb_path) as con:
         if not _exists(con, AFFECTED_TABLE):
             return None
-        rows = con.execute(f'SELECT document_id, is_full FROM raw."{AFFECTED_TABLE}"').fetchall()
+        rows = con.execute(f'SELECT document_id, is_full FROM {qtable(AFFECTED_TABLE)}').fetchall()
     full = any(f for _, f in rows)
     return NightPlan(full, "full" if full else "incremental", sorted(d for d, _ in rows if d is not None))

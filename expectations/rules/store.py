@@ -12,7 +12,7 @@ from typing import Any
 
 # the columns of raw.dq_result / raw.dq_finding are defined once, in the warehouse's DDL (the
 # loader creates them empty before the rules ever ran)
-from warehouse.db import insert_arrow, table_exists
+from warehouse.db import insert_arrow, qtable, table_exists
 from warehouse.schema import DQ_FINDING_COLUMNS, DQ_RESULT_COLUMNS, ensure_tables
 
 from .engine import STATUSES, Finding, evaluate_document, load_rules, q6
@@ -96,7 +96,7 @@ def run_all(duckdb_path: str | Path, document_ids: Iterable[str] | None = None) 
                 con.execute("DELETE FROM raw.dq_finding")
             else:  # the evaluated documents, and any document that is no longer current
                 for table in ("dq_result", "dq_finding"):
-                    con.execute(f"DELETE FROM raw.{table} WHERE document_id IN (SELECT unnest(?::VARCHAR[])) "
+                    con.execute(f"DELETE FROM {qtable(table)} WHERE document_id IN (SELECT unnest(?::VARCHAR[])) "
                                 "OR document_id NOT IN (SELECT unnest(?::VARCHAR[]))",
                                 [[d["document_id"] for d in docs], current])
             insert_arrow(con, "dq_result", res_tbl)
