@@ -485,6 +485,12 @@ def identities_from_rules(con, document_ids: Iterable[str] | None = None) -> tup
                                 v = variables.get(k)
                                 if v is not None and v.kind == "figure" and v.page is None:
                                     variables[k] = Var(**{**v.__dict__, "page": finding.page})
+                    if fid is None and abs(residual) > tol:
+                        # a comparison that failed but whose finding the engine did not keep (the rule
+                        # ended insufficient_data or not applicable: a column it does not know, a table
+                        # that does not balance): no evidence, so no equation — root cause explains
+                        # the findings the rules report, it does not make errors of its own
+                        continue
                     identities.append(Identity(out.rule.id, doc.id, coefs, residual, tol, fid, out.rule.severity))
     finally:
         mod.Outcome = original

@@ -65,9 +65,11 @@ def test_fixture_document_one_wrong_cell(tmp_path):
     con = duckdb.connect(str(db), read_only=True)
     try:
         n_errors = con.execute("SELECT count(*) FROM raw.dq_finding WHERE severity = 'error'").fetchone()[0]
-        defects = [d for d in analyse(con) if d["severity"] == "error"]
+        every = analyse(con)
+        defects = [d for d in every if d["severity"] == "error"]
     finally:
         con.close()
+    assert all(d["evidence"] for d in every)  # every defect rests on a reported finding
     assert n_errors >= 2 and len(defects) == 1
     d = defects[0]
     assert d["status"] == "located" and len(d["evidence"]) == n_errors
