@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import FISCAL_VARS
+from warehouse.settings import environment
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "corpus" / "sample" / "synthetic"
@@ -76,19 +77,8 @@ def warehouse(tmp_path_factory):
             for pdf in sorted(SAMPLE.glob(f"20*_{dept}_{kind}.pdf")):
                 shutil.copy(pdf, landing / pdf.name)
                 stems.append(pdf.stem)
-    saved = {v: os.environ.get(v) for v in FISCAL_VARS}
-    for v in FISCAL_VARS:
-        os.environ.pop(v, None)
-    os.environ["FISCAL_HOME"] = str(tmp / "home")
-    os.environ["FISCAL_WORKERS"] = "4"
-    try:
+    with environment({**dict.fromkeys(FISCAL_VARS), "FISCAL_HOME": str(tmp / "home"), "FISCAL_WORKERS": "4"}):
         assert cli.main(["run", "--landing", str(landing)]) == 0
-    finally:
-        for v, x in saved.items():
-            if x is None:
-                os.environ.pop(v, None)
-            else:
-                os.environ[v] = x
     import duckdb
 
     con = duckdb.connect(str(tmp / "home" / "warehouse.duckdb"), read_only=True)

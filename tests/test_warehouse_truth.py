@@ -17,6 +17,7 @@ import duckdb
 import pytest
 
 from tests.conftest import FISCAL_VARS
+from warehouse.settings import environment
 
 pytestmark = pytest.mark.slow  # the module's fixture runs the whole pipeline once
 
@@ -41,8 +42,6 @@ def _clean_department() -> list[Path]:
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory):
-    import os
-
     from dagster_project import cli
 
     home = tmp_path_factory.mktemp("truth") / "home"
@@ -51,11 +50,7 @@ def warehouse(tmp_path_factory):
     truths = [SAMPLE / "seed" / "yanbian-2023-final.truth.json"] + _clean_department()
     for t in truths:
         shutil.copy2(t.parent / _truth(t)["file"], landing / _truth(t)["file"])
-    saved = {v: os.environ.get(v) for v in FISCAL_VARS}
-    try:
-        for v in FISCAL_VARS:
-            os.environ.pop(v, None)
-        os.environ["FISCAL_HOME"] = str(home)
+    with environment({**dict.fromkeys(FISCAL_VARS), "FISCAL_HOME": str(home)}):
         assert cli.main(["run"]) == 0
         # a night with no new files: nothing is rebuilt, the published warehouse stays as it is
         published = home / "warehouse.duckdb"
@@ -64,12 +59,6 @@ def warehouse(tmp_path_factory):
         assert cli.main(["run"]) == 0
         no_change_seconds = time.monotonic() - t0
         assert published.stat().st_mtime_ns == before
-    finally:
-        for v, value in saved.items():
-            if value is None:
-                os.environ.pop(v, None)
-            else:
-                os.environ[v] = value
     con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
     yield con, {t.name: _truth(t) for t in truths}
     con.close()
