@@ -22,7 +22,7 @@ from dagster_project.defs.partitions import (
     RANGE_START_TAG,
     documents,
 )
-from dagster_project.defs.resources import FiscalResource, dbt_project
+from dagster_project.defs.resources import FiscalResource, dbt_project, keep_partial_parse
 
 # Single-run backfills of a partitioned asset are what let one run extract many documents;
 # the parameter is marked beta in dagster 1.13, which is noise for users of this project.
@@ -469,15 +469,17 @@ def fiscal_dbt_models() -> dg.AssetsDefinition:
             fiscal.announce(f"dbt build (staging → marts, data tests); log: {log_path}")
         events: list = []
         # A full night rebuilds the incremental models; otherwise they and the tests of the
-        # night-scoped models cover tonight's affected documents only (dbt/macros/night.sql).
-        args = ["build", "--full-refresh"] if night_documents(settings) is None else \
-            ["build", "--vars", json.dumps({"night_incremental": True})]
+        # night-scoped models cover tonight's affected documents only: they read the night plan
+        # from raw.night_affected (dbt/macros/night.sql), so every incremental night runs the same
+        # command and dbt's partial parsing carries over from night to night.
+        args = ["build", "--full-refresh"] if night_documents(settings) is None else ["build"]
 
         def build(attempt: int) -> isolation.BuildOutcome:
             with fiscal.dbt_env():  # the dbt subprocess starts here, with FISCAL_DUCKDB_PATH set
                 invocation = dbt.cli(args, context=context, raise_on_error=False)
             # A pass's events are kept until we know it is the last one: a model is reported once.
             events[:] = dbt_events(invocation, log_path if fiscal.progress_bars else None)
+            keep_partial_parse(invocation.target_path)  # dbt has finished: its parse is tonight's
             try:
                 artifacts = invocation.get_artifact("run_results.json"), invocation.get_artifact("manifest.json")
             except FileNotFoundError:  # dbt stopped before running anything (a project that does not parse)

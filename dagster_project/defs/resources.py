@@ -6,9 +6,10 @@ so tests and the CLI can point ``FISCAL_*`` variables at a temporary folder.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from contextlib import contextmanager
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import dagster as dg
@@ -100,5 +101,52 @@ def manifest_is_stale(project: DbtProject) -> bool:
     return False
 
 
+class FiscalDbtCliResource(DbtCliResource):
+    """dagster-dbt's resource without two start-up costs it pays on every invocation, before the
+    dbt subprocess even starts (≈ 4 s of a small night's dbt step on a quiet 2-core machine):
+
+    * ``dbt --version`` in a subprocess (a whole dbt import) to learn the version: the venv's
+      ``dbt`` executable is the ``dbt-core`` installed beside this process, read from its metadata;
+    * a dbt adapter built in this process (a second dbt import, profile and project loaded): it
+      serves only the optional column metadata and row counts, which this project does not fetch.
+
+    With another ``dbt`` executable (not the venv's) the version is asked as dagster-dbt does.
+    """
+
+    @cached_property
+    def _cli_version(self):  # noqa: ANN202 (packaging Version, as the parent's)
+        from importlib.metadata import version as installed
+
+        from packaging import version
+
+        if Path(self.dbt_executable).parent == Path(sys.executable).parent:
+            return version.parse(installed("dbt-core"))
+        return super()._cli_version
+
+    def _initialize_dbt_core_adapter(self, args):  # noqa: ANN001, ANN202
+        return None
+
+
+PARTIAL_PARSE = "partial_parse.msgpack"
+
+
+def keep_partial_parse(invocation_target: Path, project: DbtProject | None = None) -> bool:
+    """dagster-dbt runs each invocation in a target folder of its own, seeded with the project's
+    ``partial_parse.msgpack`` (written when the project was last prepared). The invocation's own,
+    newer file goes back in its place: the next night's dbt then re-parses only what changed since
+    tonight — nothing, most nights — instead of every file whenever the file it was seeded with
+    was made for another profile (another warehouse path). Atomic; False when there is none."""
+    project = project or dbt_project()
+    source = Path(invocation_target) / PARTIAL_PARSE
+    if not source.exists():
+        return False
+    target_dir = Path(project.project_dir) / project.target_path
+    target_dir.mkdir(parents=True, exist_ok=True)
+    tmp = target_dir / f".{PARTIAL_PARSE}.{os.getpid()}.tmp"
+    shutil.copyfile(source, tmp)
+    os.replace(tmp, target_dir / PARTIAL_PARSE)
+    return True
+
+
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=dbt_project(), dbt_executable=_dbt_executable())
+    return FiscalDbtCliResource(project_dir=dbt_project(), dbt_executable=_dbt_executable())

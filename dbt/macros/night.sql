@@ -1,15 +1,29 @@
-{#- Incremental nights (warehouse/incremental.py). The pipeline passes
-    `--vars '{night_incremental: true}'` when only some documents changed since the last
-    complete night; raw.night_affected then lists the documents to recompute (the changed ones
-    and every document of their departments). Without the variable (a full night, which also
-    passes --full-refresh, or dbt run by hand) every model and test covers every row.
+{#- Incremental nights (warehouse/incremental.py). The load step writes tonight's plan to
+    raw.night_affected: the documents to recompute (the changed ones and every document of their
+    departments), or every document with is_full when tonight rebuilds everything. The models and
+    tests read the plan from the warehouse when they run, not from a dbt variable: every night's
+    `dbt build` has the same command line, so dbt's partial parsing keeps the parsed project from
+    one night to the next (a --vars that differs from the last parse makes dbt parse it all again).
+
+    A full night passes --full-refresh: the incremental models rebuild whole. `dbt build` by hand
+    (no --full-refresh) recomputes last night's affected documents again, which changes nothing.
 
     night_scope(column): a predicate true for the rows to (re)compute tonight.
     night_delete(column): the pre-hook of an incremental model — the affected documents' rows
     leave before their new rows are appended (delete+insert by document, including documents
     that are no longer current and so have no new rows). -#}
+{% macro night_partial() -%}
+{#- True when tonight's plan recomputes only some documents: raw.night_affected exists and none of
+    its rows says is_full. Asked of the warehouse when a node compiles (not while dbt parses). -#}
+{%- if not execute -%}{{ return(false) }}{%- endif -%}
+{%- set plan = source('raw', 'night_affected') -%}
+{%- if adapter.get_relation(plan.database, plan.schema, plan.identifier) is none -%}{{ return(false) }}{%- endif -%}
+{%- set answer = run_query('select coalesce(bool_or(is_full), true) from ' ~ plan) -%}
+{{ return(not answer.columns[0].values()[0]) }}
+{%- endmacro %}
+
 {% macro night_incremental() -%}
-{{ return(var('night_incremental', false) and is_incremental()) }}
+{{ return(is_incremental() and night_partial()) }}
 {%- endmacro %}
 
 {% macro night_affected_documents() -%}
@@ -57,7 +71,7 @@ delete from {{ this }}
     on the night they were built. dbt calls this macro for every generic test's model. -#}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where') -%}
-    {%- set scoped = var('night_incremental', false) and relation.identifier in var('night_scoped_models', []) -%}
+    {%- set scoped = relation.identifier in var('night_scoped_models', []) and night_partial() -%}
     {%- if where or scoped -%}
         {%- set filters = [] -%}
         {%- if where -%}{%- do filters.append('(' ~ where ~ ')') -%}{%- endif -%}
