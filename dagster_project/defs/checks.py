@@ -20,7 +20,7 @@ from typing import Any
 
 import dagster as dg
 
-from dagster_project.defs.assets import DUCKDB_TAG, as_metadata, quarantine_table, raw_warehouse
+from dagster_project.defs.assets import DUCKDB_TAG, as_metadata, night_documents, quarantine_table, raw_warehouse
 from dagster_project.defs.resources import FiscalResource
 
 GX_CHECK = "gx_expectations"
@@ -68,7 +68,8 @@ def build_gx_check(leaf_keys: Sequence[dg.AssetKey]) -> dg.AssetChecksDefinition
         from expectations.gx_suites import validate_all
 
         settings = fiscal.settings()
-        result = validate_all(settings)
+        # on an incremental night the document-scoped suites read tonight's affected documents only
+        result = validate_all(settings, documents=night_documents(settings))
         failed = _failed_suites(result)
         if failed:
             context.log.warning(f"GX suites with failures: {failed}")
