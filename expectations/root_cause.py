@@ -24,19 +24,26 @@ Interface (no rule logic in here):
 * :func:`identities_from_rules(con, document_ids)`: the adapter to the rule engine: it
   evaluates the documents again with an ``Outcome`` that records every comparison made by
   ``compare_sum`` / ``compare_equal`` (passing ones too) as an :class:`Identity`;
-* :func:`analyse(con)`: both, over the findings in ``raw.dq_finding``.
+* :func:`analyse(con, cache=None)`: both, over the findings in ``raw.dq_finding``;
+* :class:`IdentityCache`: a document's identities from the night that last evaluated it, reused
+  on an incremental night for the documents the night did not touch (the rules are not run
+  again on them either): the analysis then evaluates only the affected documents.
 
 ``python -m expectations.root_cause --truth-dir corpus/sample/synthetic`` (:mod:`expectations.root_cause_score`) scores it on the
 synthetic corpus (each defect there is labelled with the cell that was changed).
 """
 from __future__ import annotations
 
+import hashlib
 import itertools
+import os
+import pickle
 import re
 import sys
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, Iterable
 
 ZERO = Decimal(0)
@@ -437,8 +444,62 @@ def _recorder(rules_mod, recent: deque):
     return Recording
 
 
-def identities_from_rules(con, document_ids: Iterable[str] | None = None) -> tuple[list[Identity], dict[tuple, Var]]:
-    """Evaluate the documents' rules again, recording every comparison (passing and failing)."""
+class IdentityCache:
+    """One file per document (``folder/<document_id>.pickle``): the identities and variables the
+    rules gave it, stamped with ``keys[document_id]`` — what they depend on (the code that builds
+    the warehouse and the document's registry row, see :func:`cache_keys`).
+
+    ``reuse``: the documents whose file may be read (on an incremental night, those it did not
+    touch; their department's documents did not change either, so their peers did not). A file
+    is used only when its stamp equals the key: anything else is evaluated again and rewritten.
+    The files are our own, written next to the pipeline's DuckDB file; a file that cannot be read
+    is evaluated again.
+    """
+
+    def __init__(self, folder: Path, keys: dict[str, str], reuse: Iterable[str] = ()) -> None:
+        self.folder, self.keys, self.reuse = Path(folder), keys, set(reuse)
+        self.hits = self.misses = 0
+
+    def _path(self, document_id: str) -> Path:
+        return self.folder / f"{document_id}.pickle"
+
+    def get(self, document_id: str) -> tuple[list[Identity], dict[tuple, Var]] | None:
+        key = self.keys.get(document_id)
+        if key is None or document_id not in self.reuse:
+            return None
+        try:
+            stamp, identities, variables = pickle.loads(self._path(document_id).read_bytes())
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
+            return None
+        if stamp != key:
+            return None
+        self.hits += 1
+        return identities, variables
+
+    def put(self, document_id: str, identities: list[Identity], variables: dict[tuple, Var]) -> None:
+        key = self.keys.get(document_id)
+        if key is None:
+            return
+        self.misses += 1
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self._path(document_id)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(pickle.dumps((key, identities, variables), protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(tmp, path)
+
+
+def cache_keys(con, code: str) -> dict[str, str]:
+    """document_id → what its identities depend on: the code and its registry row (its bytes,
+    extraction, department and scope; warehouse.incremental.current_state)."""
+    from warehouse.incremental import current_state
+
+    return {d: hashlib.sha256(f"{code}:{digest}".encode()).hexdigest() for d, (digest, *_) in current_state(con).items()}
+
+
+def identities_from_rules(con, document_ids: Iterable[str] | None = None,
+                          cache: IdentityCache | None = None) -> tuple[list[Identity], dict[tuple, Var]]:
+    """Evaluate the documents' rules again, recording every comparison (passing and failing).
+    With ``cache``, a document it holds is not evaluated again, and one evaluated is written to it."""
     from expectations import rules as rules_pkg
 
     evaluate = rules_pkg.evaluate_document
@@ -470,11 +531,18 @@ def identities_from_rules(con, document_ids: Iterable[str] | None = None) -> tup
         for meta in metas:
             if wanted is not None and meta["document_id"] not in wanted:
                 continue
+            held = cache.get(meta["document_id"]) if cache is not None else None
+            if held is not None:
+                identities += held[0]
+                variables.update(held[1])
+                continue
+            doc_identities: list[Identity] = []
+            doc_variables: dict[tuple, Var] = {}
             doc = load_doc(con, meta, meta.get("table_source_id"))
             doc.peers = peers
             for out in evaluate(doc, rules):
                 recorded = getattr(out, "recorded", ())
-                variables.update(getattr(out, "variables", {}))
+                doc_variables.update(getattr(out, "variables", {}))
                 seq_of = {id(f): s for s, f in enumerate(out.findings)}
                 for coefs, residual, tol, finding in recorded:
                     fid = None
@@ -482,16 +550,20 @@ def identities_from_rules(con, document_ids: Iterable[str] | None = None) -> tup
                         fid = finding_id(doc.id, out.rule.id, finding, seq_of[id(finding)])
                         if finding.page is not None:
                             for k in coefs:  # a narrative figure's page is the finding's page
-                                v = variables.get(k)
+                                v = doc_variables.get(k)
                                 if v is not None and v.kind == "figure" and v.page is None:
-                                    variables[k] = Var(**{**v.__dict__, "page": finding.page})
+                                    doc_variables[k] = Var(**{**v.__dict__, "page": finding.page})
                     if fid is None and abs(residual) > tol:
                         # a comparison that failed but whose finding the engine did not keep (the rule
                         # ended insufficient_data or not applicable: a column it does not know, a table
                         # that does not balance): no evidence, so no equation — root cause explains
                         # the findings the rules report, it does not make errors of its own
                         continue
-                    identities.append(Identity(out.rule.id, doc.id, coefs, residual, tol, fid, out.rule.severity))
+                    doc_identities.append(Identity(out.rule.id, doc.id, coefs, residual, tol, fid, out.rule.severity))
+            identities += doc_identities
+            variables.update(doc_variables)
+            if cache is not None:
+                cache.put(doc.id, doc_identities, doc_variables)
     finally:
         mod.Outcome = original
         for m in holders:
@@ -499,18 +571,19 @@ def identities_from_rules(con, document_ids: Iterable[str] | None = None) -> tup
     return identities, variables
 
 
-def analyse(con) -> list[dict[str, Any]]:
-    """Defects of every document that has findings (with the documents their identities reach)."""
+def analyse(con, cache: IdentityCache | None = None) -> list[dict[str, Any]]:
+    """Defects of every document that has findings (with the documents their identities reach).
+    ``cache``: the documents' identities from an earlier night, where still current (IdentityCache)."""
     from warehouse.db import fetch_dicts
 
     findings = fetch_dicts(con, "SELECT * FROM raw.dq_finding")
     if not findings:
         return []
     docs = {f["document_id"] for f in findings}
-    identities, variables = identities_from_rules(con, docs)
+    identities, variables = identities_from_rules(con, docs, cache)
     reached = {v.document_id for v in variables.values()} - docs
     if reached:  # a cross-document identity: the other document's own identities say whether its cell is right
-        more, more_vars = identities_from_rules(con, reached)
+        more, more_vars = identities_from_rules(con, reached, cache)
         identities += [e for e in more if not e.finding_id]
         variables.update(more_vars)
     return explain(identities, variables, findings)

@@ -73,6 +73,18 @@ def _pending(reports_dir: Path, documents: Iterable[str] | None) -> set[str] | N
     return out
 
 
+def identity_cache(con, settings, documents: set[str] | None):
+    """The root-cause analysis's per-document cache (next to the pipeline's DuckDB file): read for
+    the documents tonight did not touch, written for those it evaluates. On a full night
+    (``documents`` None) nothing is read: every document is evaluated and written again."""
+    from expectations.root_cause import IdentityCache, cache_keys
+    from warehouse.incremental import code_fingerprint
+
+    keys = cache_keys(con, code_fingerprint(getattr(settings, "dbt_project_dir", None)))
+    reuse = () if documents is None else set(keys) - set(documents)
+    return IdentityCache(Path(settings.duckdb_path).parent / "root_cause", keys, reuse)
+
+
 def build_reports(settings, documents: Iterable[str] | None = None) -> dict[str, Any]:
     """Write the HTML report and the Excel workbooks under ``settings.reports_dir``.
 
@@ -85,11 +97,12 @@ def build_reports(settings, documents: Iterable[str] | None = None) -> dict[str,
     documents = _pending(reports_dir, documents)
     con = connect_for_reading(Path(settings.duckdb_path))
     try:
-        data = read_data(con)
+        cache = identity_cache(con, settings, documents)
+        data = read_data(con, cache)
     finally:
         con.close()
     generated_at = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    pictures = PagePictures(Path(settings.landing_dir))
+    pictures = PagePictures(Path(settings.landing_dir), store=Path(settings.duckdb_path).parent / "pictures")
     try:
         html_text = render_html(data, pictures, generated_at)
         html_path = reports_dir / "quality_report.html"
@@ -110,6 +123,7 @@ def build_reports(settings, documents: Iterable[str] | None = None) -> dict[str,
         counts_path = reports_dir / COUNTS_FILE
         counts_path.with_suffix(".tmp").write_text(json.dumps(report_counts(data)), encoding="utf-8")
         counts_path.with_suffix(".tmp").replace(counts_path)
+        pictures.prune(set(data.documents))
     finally:
         pictures.close()
     (reports_dir / PENDING).unlink(missing_ok=True)
@@ -125,4 +139,7 @@ def build_reports(settings, documents: Iterable[str] | None = None) -> dict[str,
         "defects_error": sum(1 for d in data.defects if d.severity == "error"),
         "held_back": len(data.held_back),
         "pictures": pictures.count,
+        "pictures_reused": pictures.stored,
+        "root_cause_documents_evaluated": cache.misses,
+        "root_cause_documents_reused": cache.hits,
     }

@@ -144,7 +144,9 @@ class Data:
                                           d.first.page if d.first and d.first.page else 10**6))
 
 
-def read_data(con) -> Data:
+def read_data(con, cache=None) -> Data:
+    """Everything the report shows. ``cache``: an expectations.root_cause.IdentityCache (the
+    documents tonight did not touch keep their identities from the night that evaluated them)."""
     if not table_exists(con, RAW, "dq_result") or not table_exists(con, RAW, "document"):
         return Data({}, [], [], [], _held_back(con))
     results = fetch_dicts(con, "SELECT * FROM raw.dq_result ORDER BY document_id, rule_id")
@@ -160,7 +162,7 @@ def read_data(con) -> Data:
         # the one call site of the root-cause analysis (a post-processing step of the dq stage's output)
         from expectations.root_cause import analyse
 
-        data.defects = [_defect_view(con, d, {f["finding_id"]: f for f in findings}) for d in analyse(con)]
+        data.defects = [_defect_view(con, d, {f["finding_id"]: f for f in findings}) for d in analyse(con, cache)]
         data.defects = [d for d in data.defects if d.document_id in docs]
     return data
 

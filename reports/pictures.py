@@ -11,13 +11,21 @@ WARNING_PICTURES = 80  # warnings share this budget; every error gets its pictur
 PICTURE_DPI = 130
 PAGE_CACHE = 8  # rendered pages kept for further crops
 PDF_CACHE = 4  # PDFs kept open
+PICTURE_VERSION = "1"  # part of a stored picture's name: change it when _render draws differently
 
 
 class PagePictures:
     """Crops of rendered PDF pages around a finding's bounding box, as data: URIs."""
 
-    def __init__(self, landing_dir: Path, warning_budget: int = WARNING_PICTURES, dpi: int = PICTURE_DPI):
+    def __init__(self, landing_dir: Path, warning_budget: int = WARNING_PICTURES, dpi: int = PICTURE_DPI,
+                 store: Path | None = None):
+        """``store``: a folder where each picture is kept as a PNG file (one subfolder per
+        document). A document id is the sha256 of its bytes, so a picture of a given cell never
+        changes: the next night's report takes it from there instead of rendering the page again."""
         self.landing_dir = Path(landing_dir)
+        self.store = Path(store) if store is not None else None
+        self.dpi = dpi
+        self.stored = 0  # pictures taken from the store
         self.warning_budget = warning_budget  # every error gets its picture; warnings share this many
         self.scale = dpi / 72.0
         self.count = 0
@@ -77,13 +85,57 @@ class PagePictures:
         else:
             if severity != "error" and self.warnings >= self.warning_budget:
                 return None
-            png = self._render(doc, bbox)
+            png = self._stored(doc, bbox)
             if png is None:
-                return None
+                png = self._render(doc, bbox)
+                if png is None:
+                    return None
+                self._keep(doc, bbox, png)
             self._done[key] = png
             self.count += 1
             self.warnings += severity != "error"
         return png if fmt == "png" else "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+    def _store_path(self, doc: dict[str, Any], bbox: tuple[int, float, float, float, float]) -> Path | None:
+        if self.store is None:
+            return None
+        name = "_".join(f"{v:g}" if isinstance(v, float) else str(v) for v in bbox)
+        return self.store / str(doc["document_id"]) / f"v{PICTURE_VERSION}-{self.dpi}dpi-{name}.png"
+
+    def _stored(self, doc: dict[str, Any], bbox: tuple[int, float, float, float, float]) -> bytes | None:
+        path = self._store_path(doc, bbox)
+        try:
+            png = path.read_bytes() if path is not None else None
+        except OSError:
+            return None
+        if png:
+            self.stored += 1
+        return png or None
+
+    def _keep(self, doc: dict[str, Any], bbox: tuple[int, float, float, float, float], png: bytes) -> None:
+        path = self._store_path(doc, bbox)
+        if path is None:
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.tmp")
+            tmp.write_bytes(png)
+            tmp.replace(path)
+        except OSError:  # a picture not kept is rendered again next time
+            pass
+
+    def prune(self, documents: set[str]) -> int:
+        """Remove the stored pictures of documents no longer in the warehouse; how many folders."""
+        if self.store is None or not self.store.is_dir():
+            return 0
+        removed = 0
+        for folder in self.store.iterdir():
+            if folder.is_dir() and folder.name not in documents:
+                import shutil
+
+                shutil.rmtree(folder, ignore_errors=True)
+                removed += 1
+        return removed
 
     def _render(self, doc: dict[str, Any], bbox: tuple[int, float, float, float, float]) -> bytes | None:
         page_no, x0, top, x1, bottom = bbox
