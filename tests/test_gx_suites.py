@@ -50,3 +50,36 @@ def test_validate_all_passing_and_failing_suites(tmp_path):
     assert mart["failed"][0]["unexpected_count"] >= 1
     assert result["success"] is False
     assert (tmp_path / "reports" / "gx" / "index.html").exists()
+    assert list((tmp_path / "reports" / "gx" / "validations").rglob("*.html"))  # GX's own site, built once
+
+
+@pytest.mark.slow
+def test_incremental_night_validates_the_affected_documents_only(tmp_path):
+    """documents=[…]: the suites scoped_by document_id read those documents' rows only; the failure
+    in another document's mart rows is not tonight's (it was reported the night it was built)."""
+    db = build_db(tmp_path / "db", [clean_truth("a.pdf", department="甲局"), clean_truth("b.pdf", department="乙局")])
+    run_all(db)
+    con = duckdb.connect(str(db))
+    try:
+        a, b = [r[0] for r in con.execute("SELECT document_id FROM raw.document ORDER BY file_name").fetchall()]
+        cells_a = con.execute("SELECT count(*) FROM raw.table_cell WHERE document_id = ?", [a]).fetchone()[0]
+        con.execute("""
+            CREATE TABLE main.fct_fiscal_line AS
+            SELECT md5(document_id || table_name || row_key || measure || coalesce(phase, '')) AS fiscal_line_id,
+                   document_id, 2023 AS fiscal_year, table_name, measure,
+                   CASE WHEN document_id = ? AND measure = 'expenditure_total' THEN -amount ELSE amount END AS amount
+            FROM raw.table_cell WHERE measure IS NOT NULL""", [b])
+    finally:
+        con.close()
+    settings = SimpleNamespace(duckdb_path=db, reports_dir=tmp_path / "reports", landing_dir=tmp_path)
+    tonight = validate_all(settings, documents=[a])
+    assert tonight["documents_in_scope"] == 1
+    assert tonight["suites"]["raw_table_cell"]["rows"] == cells_a
+    assert tonight["suites"]["raw_document"]["rows"] == 1
+    assert tonight["suites"]["mart_fct_fiscal_line"]["success"] is True and tonight["success"] is True
+    assert "只校验今晚受影响的 1 份文件" in (tmp_path / "reports" / "gx" / "index.html").read_text(encoding="utf-8")
+    night_b = validate_all(settings, documents=[b])
+    assert night_b["suites"]["mart_fct_fiscal_line"]["success"] is False
+    every = validate_all(settings)  # a full night: every row
+    assert every["documents_in_scope"] is None and every["suites"]["raw_document"]["rows"] == 2
+    assert every["success"] is False

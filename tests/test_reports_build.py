@@ -145,3 +145,40 @@ def test_screenshot_script_in_headless_chromium(tmp_path):
     from PIL import Image
 
     assert Image.open(tmp_path / "shots" / "report-1920.png").size == (1920, 1600)
+
+
+def test_small_night_reuses_root_cause_and_pictures(tmp_path):
+    """An incremental night whose affected documents are not these: the root-cause identities and
+    the page picture come from the first build's stores, and the report is the same."""
+    settings = _fixture(tmp_path)
+    first = build_reports(settings)  # a full night: everything evaluated and rendered, then stored
+    assert first["root_cause_documents_reused"] == 0 and first["root_cause_documents_evaluated"] >= 1
+    assert first["pictures"] == 1 and first["pictures_reused"] == 0
+    html_first = (settings.reports_dir / "quality_report.html").read_text(encoding="utf-8")
+
+    second = build_reports(settings, documents=[])  # nothing of theirs changed tonight
+    assert second["root_cause_documents_evaluated"] == 0
+    assert second["root_cause_documents_reused"] == first["root_cause_documents_evaluated"]
+    assert second["pictures_reused"] == 1 and second["defects_error"] == first["defects_error"] == 1
+    html_second = (settings.reports_dir / "quality_report.html").read_text(encoding="utf-8")
+    stamp = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC")
+    assert stamp.sub("", html_second) == stamp.sub("", html_first)
+
+    # a stored entry whose stamp is not the document's key now (its bytes or the code changed) is not used
+    store = Path(settings.duckdb_path).parent / "root_cause"
+    import pickle
+
+    for path in store.glob("*.pickle"):
+        _, identities, variables = pickle.loads(path.read_bytes())
+        path.write_bytes(pickle.dumps(("another key", identities, variables)))
+    third = build_reports(settings, documents=[])
+    assert third["root_cause_documents_reused"] == 0
+    assert third["root_cause_documents_evaluated"] == first["root_cause_documents_evaluated"]
+    assert third["defects_error"] == 1
+
+    # a document named tonight is evaluated again even with a current entry
+    con = duckdb.connect(str(settings.duckdb_path), read_only=True)
+    bad = con.execute("SELECT DISTINCT document_id FROM raw.dq_finding").fetchone()[0]
+    con.close()
+    fourth = build_reports(settings, documents=[bad])
+    assert fourth["root_cause_documents_evaluated"] >= 1 and fourth["defects_error"] == 1
