@@ -1,5 +1,8 @@
 -- One row per table instance found in every registered document (current or not): which
 -- tables a disclosure printed, where, in which unit, and which were printed empty.
+-- Incremental by document, like fct_fiscal_line (dbt/macros/night.sql).
+{{ config(materialized='incremental', incremental_strategy='append', pre_hook="{{ night_delete() }}") }}
+-- depends_on: {{ source('raw', 'night_affected') }}
 select
     md5(concat_ws('|', t.document_id, t.table_seq))  as document_table_id,
     t.document_id,
@@ -27,3 +30,4 @@ select
     t.extraction_problem
 from {{ ref('stg_extracted_table') }} as t
 join {{ ref('int_document') }} as d using (document_id)
+where {{ night_scope('t.document_id') }}

@@ -1,5 +1,8 @@
 -- Every failing check with where it is (document, page, table, row, measure) and expected vs
 -- printed amounts. Empty until the rules have run.
+-- Incremental by document, like fct_fiscal_line (dbt/macros/night.sql).
+{{ config(materialized='incremental', incremental_strategy='append', pre_hook="{{ night_delete() }}") }}
+-- depends_on: {{ source('raw', 'night_affected') }}
 select
     coalesce(f.finding_id,
              md5(concat_ws('|', f.document_id, f.rule_id, f.table_name, f.row_key, f.measure, f.source_page))) as finding_id,
@@ -21,3 +24,4 @@ select
     f.message
 from {{ ref('stg_dq_finding') }} as f
 left join {{ ref('int_document') }} as d using (document_id)
+where {{ night_scope('f.document_id') }}

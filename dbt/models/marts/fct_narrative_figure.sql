@@ -1,4 +1,7 @@
 -- Figures stated in the 情况说明 of current documents (those providing their disclosure's narrative).
+-- Incremental by document, like fct_fiscal_line (dbt/macros/night.sql).
+{{ config(materialized='incremental', incremental_strategy='append', pre_hook="{{ night_delete() }}") }}
+-- depends_on: {{ source('raw', 'night_affected') }}
 select
     md5(concat_ws('|', f.document_id, f.figure_seq))  as figure_id,
     f.document_id,
@@ -26,3 +29,4 @@ from {{ ref('stg_narrative_figure') }} as f
 join {{ ref('int_current_document') }} as d
   on d.document_id = f.document_id
  and d.is_current_narrative
+where {{ night_scope('f.document_id') }}

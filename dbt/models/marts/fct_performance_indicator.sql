@@ -1,4 +1,7 @@
 -- Indicator rows (一级/二级/三级指标) of current documents' performance self-assessments.
+-- Incremental by document, like fct_fiscal_line (dbt/macros/night.sql).
+{{ config(materialized='incremental', incremental_strategy='append', pre_hook="{{ night_delete() }}") }}
+-- depends_on: {{ source('raw', 'night_affected') }}
 select
     md5(concat_ws('|', i.document_id, i.table_seq, i.indicator_seq))  as indicator_id,
     md5(concat_ws('|', i.document_id, i.table_seq))                   as project_id,
@@ -25,3 +28,4 @@ join {{ ref('int_current_document') }} as d
 left join {{ ref('stg_performance_project') }} as p
   on p.document_id = i.document_id
  and p.table_seq = i.table_seq
+where {{ night_scope('i.document_id') }}

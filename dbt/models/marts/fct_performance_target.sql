@@ -1,5 +1,8 @@
 -- 绩效目标表 of current documents (部门预算: 项目支出/政策和项目 and 部门整体): one row per
 -- indicator (or per project without indicators), with the project's funds in 万元.
+-- Incremental by document, like fct_fiscal_line (dbt/macros/night.sql).
+{{ config(materialized='incremental', incremental_strategy='append', pre_hook="{{ night_delete() }}") }}
+-- depends_on: {{ source('raw', 'night_affected') }}
 select
     md5(concat_ws('|', t.document_id, t.table_seq, t.target_seq)) as performance_target_id,
     t.document_id,
@@ -29,3 +32,4 @@ from {{ ref('stg_performance_target') }} as t
 join {{ ref('int_current_document') }} as d
   on d.document_id = t.document_id
  and d.is_current_tables
+where {{ night_scope('t.document_id') }}

@@ -1,5 +1,8 @@
 -- One row per project of the 项目支出绩效自评表 of current documents, with the funds of its
 -- total row (年度资金总额, else the first fund row) and the execution rate recomputed.
+-- Incremental by document, like fct_fiscal_line (dbt/macros/night.sql).
+{{ config(materialized='incremental', incremental_strategy='append', pre_hook="{{ night_delete() }}") }}
+-- depends_on: {{ source('raw', 'night_affected') }}
 with docs as (
     select * from {{ ref('int_current_document') }} where is_current_tables
 ),
@@ -61,3 +64,4 @@ from keys as k
 join docs as d using (document_id)
 left join projects as p using (document_id, table_seq)
 left join total_row as f using (document_id, table_seq)
+where {{ night_scope('k.document_id') }}

@@ -1,4 +1,7 @@
 -- 三公经费 by item: 预算数 and 决算数 side by side, per current document.
+-- Incremental by document, like fct_fiscal_line (dbt/macros/night.sql).
+{{ config(materialized='incremental', incremental_strategy='append', pre_hook="{{ night_delete() }}") }}
+-- depends_on: {{ source('raw', 'night_affected') }}
 select
     md5(concat_ws('|', c.document_id, c.row_key, c.measure))      as three_public_id,
     c.document_id,
@@ -23,4 +26,5 @@ from {{ ref('int_current_table_cell') }} as c
 left join {{ ref('dim_measure') }} as m using (measure)
 where c.table_name = 'three_public'
   and c.measure is not null
+  and {{ night_scope('c.document_id') }}
 group by all
