@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from extract.economic import EconRow, Inference, infer_codes
 from extract.text import compact
 
-from .common import PERFORMANCE_TABLE, label, rounding_unit
+from .common import PERFORMANCE_TABLE, label, rounding_unit, table_catalog
 
 ZERO = Decimal(0)
 _TOC_LEADER = re.compile(r"[.…·\s]*\d*$")
@@ -81,6 +82,7 @@ class Doc:
             elif (name, c["table_seq"]) in chosen:
                 self.cells[name].append(c)
         self._rows: dict[tuple[str, str | None], list[Row]] = {}
+        self._econ: dict[str, Inference | None] = {}
         self._toc: list[str] | None = None
         self._figs: list | None = None  # narrative figures, prepared once (narrative.figs)
         self._index: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
@@ -213,6 +215,14 @@ class Doc:
             self._rows[key] = self._build_rows(table, side)
         return self._rows[key]
 
+    def code_inference(self, table: str) -> Inference | None:
+        """The 经济分类 codes of the table's rows printed by name only (:mod:`extract.economic`);
+        None for a table that is not a coded 经济分类 table.  A three-block table (决算 06) is
+        left alone: its rows are not in reading order."""
+        if table not in self._econ:
+            self.rows(table)
+        return self._econ.get(table)
+
     def _build_rows(self, table: str, side: str | None) -> list[Row]:
         out: dict[str, Row] = {}
         for c in self.cells.get(table, ()):
@@ -225,7 +235,16 @@ class Doc:
             if r is None:
                 r = out[key] = Row(key, c.get("line_name"), c.get("row_number"), c.get("subject_code"), len(out))
             r.cells.setdefault((c.get("measure"), c.get("phase")), c)
-        return list(out.values())
+        rows = list(out.values())
+        spec = table_catalog().get(table) or {}
+        if side is None and spec.get("classification") == "economic" and spec.get("layout") == "coded":
+            inf = infer_codes([EconRow(r.printed_code, r.label,
+                                       any(c.get("amount") not in (None, ZERO) for c in r.cells.values()))
+                               for r in rows])
+            self._econ[table] = inf
+            for r, code in zip(rows, inf.codes):
+                r.inferred_code = code
+        return rows
 
 
 @dataclass
@@ -236,15 +255,25 @@ class Row:
     subject_code: str | None
     order: int
     cells: dict[tuple[str | None, str | None], dict[str, Any]] = field(default_factory=dict)
+    # the 经济分类 code its name and place decide, when none is printed (extract.economic)
+    inferred_code: str | None = None
 
     @property
     def label(self) -> str:
         return label(self.line_name)
 
     @property
-    def code(self) -> str | None:
+    def printed_code(self) -> str | None:
         code = self.subject_code or self.row_key
         return code if code and re.fullmatch(r"\d{3}(\d{2}){0,2}", code) else None
+
+    @property
+    def code(self) -> str | None:
+        return self.printed_code or self.inferred_code
+
+    @property
+    def code_inferred(self) -> bool:
+        return self.printed_code is None and self.inferred_code is not None
 
     def get(self, measure: str | None, phase: str | None = None) -> dict[str, Any] | None:
         for (m, p), c in self.cells.items():

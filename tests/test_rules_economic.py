@@ -1,0 +1,152 @@
+"""经济分类 codes read from the names of a table printed without them (extract/economic.py,
+catalog/economic_classes.csv) and the coded rules over such a table (TB09/TB10 …)."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from expectations.rules import Doc, evaluate_document, rule_by_id
+from extract.economic import EconRow, econ_key, economic_classes, infer_codes
+
+META = {"document_id": "b1", "doc_kind": "budget", "fiscal_year": 2026}
+
+
+def _named(rows: list[tuple[str, str]], table: str = "budget_general_basic") -> list[dict]:
+    """A table printed by name only: row_key is the label, no subject_code."""
+    return [{"table_name": table, "table_seq": 9, "row_key": name, "subject_code": None, "line_name": name,
+             "measure": "amount", "amount": Decimal(v), "page": 7} for name, v in rows]
+
+
+def run(cells: list[dict], rule_id: str):
+    (out,) = evaluate_document(Doc.from_rows(META, cells), [rule_by_id(rule_id)])
+    return out
+
+
+BASIC = [("合计", "70.00"),
+         ("工资福利支出", "50.00"), ("基本工资", "30.00"), ("津贴补贴", "20.00"),
+         ("商品和服务支出", "15.00"), ("办公费", "5.00"), ("维修（护）费", "4.00"), ("其他商品和服务支出", "6.00"),
+         ("对个人和家庭的补助", "5.00"), ("退休费", "5.00")]
+
+
+def test_uncoded_basic_table_that_adds_up_passes():
+    out = run(_named(BASIC), "TB09_TOTAL_EQ_SUM_CLASSES")
+    assert out.status == "pass", out.detail
+    out = run(_named(BASIC), "TB09_CLASS_EQ_SUM_ITEMS")
+    assert out.status == "pass", out.detail
+    assert out.checked == 3  # 301, 302, 303 against their 款
+
+
+def test_uncoded_basic_table_with_a_wrong_total_is_an_error_marked_as_inferred():
+    rows = [("合计", "71.00"), *BASIC[1:]]
+    out = run(_named(rows), "TB09_TOTAL_EQ_SUM_CLASSES")
+    assert out.status == "fail"
+    (f,) = out.findings
+    assert (f.row_key, f.expected, f.printed, f.page) == ("合计", Decimal("70.00"), Decimal("71.00"), 7)
+    assert "按科目名称推断" in f.message
+
+
+def test_uncoded_class_that_is_not_the_sum_of_its_items_is_an_error_on_that_row():
+    rows = [(n, "16.00" if n == "商品和服务支出" else v) for n, v in BASIC]
+    out = run(_named(rows), "TB09_CLASS_EQ_SUM_ITEMS")
+    assert out.status == "fail"
+    (f,) = out.findings
+    assert (f.row_key, f.expected, f.printed) == ("商品和服务支出", Decimal("15.00"), Decimal("16.00"))
+    assert "302" in f.message and "按科目名称推断" in f.message
+
+
+def test_unknown_name_keeps_the_total_insufficient_with_its_reason():
+    rows = [("合计", "70.00"), ("工资福利支出", "50.00"), ("基本工资", "50.00"),
+            ("公用支出杂项", "20.00")]  # not a 经济分类 name
+    out = run(_named(rows), "TB09_TOTAL_EQ_SUM_CLASSES")
+    assert out.status == "insufficient_data"
+    assert "公用支出杂项" in out.detail and "not in the 经济分类 catalog" in out.detail
+
+
+def test_unknown_name_inside_a_class_keeps_that_class_insufficient():
+    rows = [("合计", "70.00"), ("工资福利支出", "50.00"), ("基本工资", "30.00"), ("车改补贴", "20.00"),
+            ("商品和服务支出", "20.00"), ("办公费", "20.00")]
+    out = run(_named(rows), "TB09_CLASS_EQ_SUM_ITEMS")
+    assert out.status == "pass"  # 302 = 30201 compared; 301 withheld
+    assert out.checked == 1
+    assert "301" in out.detail
+
+
+def test_admin_operating_table_by_name():
+    rows = [("合计", "10.00"), ("商品和服务支出", "10.00"), ("办公费", "4.00"), ("差旅费", "3.00"),
+            ("公务用车运行维护费", "3.00")]
+    cells = _named(rows, "budget_admin_operating")
+    for c in cells:
+        c["measure"] = "administrative_operating"
+    assert run(cells, "TB10_TOTAL_EQ_SUM_CLASSES").status == "pass"
+    assert run(cells, "TB10_CLASS_EQ_SUM_ITEMS").status == "pass"
+    cells[0]["amount"] = Decimal("12.00")
+    assert run(cells, "TB10_TOTAL_EQ_SUM_CLASSES").status == "fail"
+
+
+def test_items_printed_without_their_class_are_not_classes():
+    """款 only (办公费, 印刷费 …): no 类 is known, nothing is summed as one."""
+    rows = [("合计", "9.00"), ("办公费", "4.00"), ("印刷费", "3.00")]
+    out = run(_named(rows), "TB09_TOTAL_EQ_SUM_CLASSES")
+    assert out.status == "insufficient_data"
+    assert "类 is not printed above it" in out.detail
+
+
+# ------------------------------------------------------------------------------ the inference itself
+def R(label: str, code: str | None = None, amount: bool = True) -> EconRow:
+    return EconRow(code, label, amount)
+
+
+def test_same_name_class_and_item_are_told_apart_by_place():
+    inf = infer_codes([R("工资福利支出"), R("基本工资"), R("其他支出"), R("其他支出")])
+    assert inf.codes == ["301", "30101", "399", "39999"] and not inf.unresolved
+
+
+def test_item_name_shared_by_two_classes_follows_the_class_above():
+    inf = infer_codes([R("资本性支出（基本建设）"), R("办公设备购置"), R("资本性支出"), R("办公设备购置")])
+    assert inf.codes == ["309", "30902", "310", "31002"]
+    old = infer_codes([R("对个人和家庭的补助"), R("住房公积金"), R("工资福利支出"), R("住房公积金")])
+    assert old.codes == ["303", "30311", "301", "30113"]  # pre-2018 303 款 / 2018 301 款
+
+
+def test_ambiguous_name_is_not_guessed():
+    inf = infer_codes([R("工资福利支出"), R("其他支出"), R("赠与")])  # the old 类 306 or the 款 39906
+    assert inf.scheme == "department" and inf.codes == ["301", "399", None]
+    assert inf.unresolved and "ambiguous" in inf.unresolved[0][1]
+
+
+def test_scheme_is_the_one_every_name_fits():
+    dep = infer_codes([R("工资福利支出"), R("商品和服务支出"), R("对个人和家庭的补助")])
+    assert dep.scheme == "department" and dep.codes == ["301", "302", "303"]
+    gov = infer_codes([R("机关工资福利支出"), R("工资奖金津补贴"), R("对事业单位经常性补助"), R("工资福利支出")])
+    assert gov.scheme == "government" and gov.codes == ["501", "50101", "505", "50501"]
+    both = infer_codes([R("对个人和家庭的补助")])  # 303 or 509
+    assert both.codes == [None] and both.unresolved
+
+
+def test_printed_codes_fix_the_scheme_and_fill_an_unread_code():
+    inf = infer_codes([R("工资福利支出", "301"), R("基本工资", "30101"), R("津贴补贴"), R("商品和服务支出")])
+    assert inf.scheme == "department" and inf.codes == [None, None, "30102", "302"]
+
+
+def test_a_code_is_taken_once():
+    inf = infer_codes([R("工资福利支出"), R("基本工资"), R("基本工资")])
+    assert inf.codes == ["301", "30101", None]
+    assert "already taken" in inf.unresolved[0][1]
+
+
+@pytest.mark.parametrize("printed, canonical", [
+    ("维修(护)费", "维修（护）费"), ("因公出国 (境) 费用", "因公出国（境）费用"), ("１、工资福利支出", "工资福利支出"),
+    ("其中：基本工资", "基本工资"), ("商 品 和 服 务 支 出", "商品和服务支出"), ("资本性支出〔基本建设〕", "资本性支出（基本建设）"),
+])
+def test_name_variants_are_normalised_not_aliased(printed, canonical):
+    assert econ_key(printed) == econ_key(canonical)
+    assert econ_key(canonical) in economic_classes()["department"]
+
+
+def test_catalog_codes_are_well_formed_and_items_belong_to_a_listed_class():
+    for scheme, names in economic_classes().items():
+        codes = {c for cs in names.values() for c in cs}
+        classes = {c for c in codes if len(c) == 3}
+        assert all(c[:3] in classes for c in codes), scheme
+        assert all(c[0] == {"department": "3", "government": "5"}[scheme] for c in codes)
