@@ -37,17 +37,25 @@ SCHEMES = ("department", "government")
 _SCHEME_OF_DIGIT = {"3": "department", "5": "government"}
 _BRACKETS = str.maketrans({"（": "(", "）": ")", "〔": "(", "〕": ")", "【": "(", "】": ")", "[": "(", "]": ")"})
 _AMONG = re.compile(r"^其中[:：]?")
+_LABEL_CODE = re.compile(r"^[\[【〔(（](\d{3}(?:\d{2})?)[\]】〕)）]")
 # rows that are neither a 类 nor a 款: totals and the 人员经费 / 公用经费 groupings
 GROUP_LABELS = frozenset({"合计", "总计", "小计", "人员经费", "公用经费", "人员经费合计", "公用经费合计",
                           "人员支出", "日常公用支出", "基本支出", "基本支出合计"})
+
+
+def label_code(label: str | None) -> str | None:
+    """A 类/款 code printed in brackets before the name (``[301]工资福利支出``): a printed code the
+    row's label carries, not an inference."""
+    m = _LABEL_CODE.match(compact(label))
+    return m.group(1) if m else None
 
 
 def econ_key(name: str | None) -> str:
     """The form a 经济分类 name is matched in: compacted (NFKC, no whitespace), one kind of
     bracket, without an ordinal (``一、``) or a leading ``其中：``."""
     s = compact(name).translate(_BRACKETS)
-    s = strip_ordinal(_AMONG.sub("", s))
-    return s
+    s = _LABEL_CODE.sub("", s)
+    return strip_ordinal(_AMONG.sub("", s))
 
 
 @lru_cache(maxsize=1)
@@ -122,14 +130,29 @@ def _resolve(rows: Sequence[EconRow], scheme: str) -> Inference:
     return Inference(scheme, codes, unresolved)
 
 
+@lru_cache(maxsize=1)
+def class_codes() -> frozenset[str]:
+    """Every 类 code of both schemes."""
+    return frozenset(c for names in economic_classes().values() for cs in names.values() for c in cs if len(c) == 3)
+
+
+def not_economic_code(code: str | None) -> bool:
+    """A 类 or 款 code (3 or 5 digits) whose 类 is none of the classification's: ``791`` read from
+    an amount column.  Other codes (none, 7 digits) are not judged here."""
+    return bool(code) and re.fullmatch(r"\d{3}(\d{2})?", code) is not None and code[:3] not in class_codes()
+
+
 def infer_codes(rows: Sequence[EconRow]) -> Inference:
-    """The 经济分类 code of every uncoded row that its name and place decide (see the module)."""
+    """The 经济分类 code of every uncoded row that its name and place decide (see the module).
+    A printed code that is no 经济分类 code (an amount ``791`` taken for a code) counts as not
+    printed: the row is coded by its name or stays unresolved."""
+    rows = [EconRow(None, r.label, r.has_amount) if not_economic_code(r.code) else r for r in rows]
     printed = {_SCHEME_OF_DIGIT.get(r.code[0]) for r in rows if r.code}
     printed.discard(None)
+    if not any(not r.code and econ_key(r.label) for r in rows):
+        return Inference(next(iter(printed), None) if len(printed) == 1 else None, [None] * len(rows))
     if len(printed) > 1:
         return Inference(None, [None] * len(rows), [("—", "codes of both 经济分类 schemes printed")])
-    if not any(not r.code and econ_key(r.label) for r in rows):
-        return Inference(next(iter(printed), None), [None] * len(rows))
     if printed:
         return _resolve(rows, printed.pop())
     results = [_resolve(rows, s) for s in SCHEMES]

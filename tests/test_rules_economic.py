@@ -150,3 +150,32 @@ def test_catalog_codes_are_well_formed_and_items_belong_to_a_listed_class():
         classes = {c for c in codes if len(c) == 3}
         assert all(c[:3] in classes for c in codes), scheme
         assert all(c[0] == {"department": "3", "government": "5"}[scheme] for c in codes)
+
+
+def test_an_amount_read_as_a_code_is_not_a_class():
+    """电费 791 with the amount taken for its code (791 is no 经济分类 类): the row is 30206 by its
+    name, not a 类 791 closing the block of 302 (Hangzhou 2026 交通运输局)."""
+    rows = [("合计", "30.00"), ("商品和服务支出", "30.00"), ("办公费", "10.00"), ("791", "7.91"), ("邮电费", "12.09")]
+    cells = _named(rows)
+    for c in cells:
+        if c["row_key"] == "791":
+            c["subject_code"], c["line_name"] = "791", "电费"
+    out = run(cells, "TB09_TOTAL_EQ_SUM_CLASSES")
+    assert out.status == "pass", out.detail
+    out = run(cells, "TB09_CLASS_EQ_SUM_ITEMS")
+    assert out.status == "pass" and out.checked == 1, out.detail
+    assert infer_codes([R("商品和服务支出"), R("电费", "791"), R("邮电费")]).codes == ["302", "30206", "30207"]
+
+
+def test_a_code_printed_in_the_label_is_the_printed_code():
+    """[301]工资福利支出 (Guangzhou 2026): the code is printed, in the label; a code of the other
+    scheme printed so ([512]债务还本支出) is kept as printed, not replaced by a name's code."""
+    rows = [("合计", "60.00"), ("[301]工资福利支出", "50.00"), ("[30101]基本工资", "50.00"),
+            ("[512]债务还本支出", "10.00")]
+    cells = _named(rows)
+    doc = Doc.from_rows(META, cells)
+    assert [(r.code, r.code_inferred) for r in doc.rows("budget_general_basic")] == [
+        (None, False), ("301", False), ("30101", False), ("512", False)]
+    (out,) = evaluate_document(doc, [rule_by_id("TB09_TOTAL_EQ_SUM_CLASSES")])
+    assert out.status == "pass" and "推断" not in out.detail
+    assert econ_key("[30101]基本工资") == econ_key("基本工资")

@@ -36,7 +36,7 @@ def _coded_total_eq_classes(out: Outcome, doc: Doc, p: dict[str, Any]) -> None:
         out.insufficient(f"{table_no(table)} 合计 row not found")
         return
     inf = doc.code_inference(table)
-    if inf is not None and inf.unresolved and not any(r.printed_code for r in doc.rows(table)):
+    if inf is not None and inf.unresolved and not any(r.printed_code and not r.code_rejected for r in doc.rows(table)):
         # printed by name only: every row with an amount must be a known 类 or 款 of its 类
         out.insufficient(f"{table_no(table)} printed without 经济分类 codes and not every row's name decides"
                          f" its code ({inf.reason()}): the 类 are not all known")

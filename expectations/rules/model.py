@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from extract.economic import EconRow, Inference, infer_codes
+from extract.economic import EconRow, Inference, infer_codes, label_code, not_economic_code
 from extract.text import compact
 
 from .common import PERFORMANCE_TABLE, label, rounding_unit, table_catalog
@@ -238,12 +238,16 @@ class Doc:
         rows = list(out.values())
         spec = table_catalog().get(table) or {}
         if side is None and spec.get("classification") == "economic" and spec.get("layout") == "coded":
+            for r in rows:  # [301]工资福利支出: the code is printed, in the label
+                r.label_code = None if r.printed_code else label_code(r.line_name)
             inf = infer_codes([EconRow(r.printed_code, r.label,
                                        any(c.get("amount") not in (None, ZERO) for c in r.cells.values()))
                                for r in rows])
             self._econ[table] = inf
             for r, code in zip(rows, inf.codes):
                 r.inferred_code = code
+                # a printed code that is no 经济分类 code (an amount read as one) is not the row's code
+                r.code_rejected = not_economic_code(r.printed_code)
         return rows
 
 
@@ -257,6 +261,8 @@ class Row:
     cells: dict[tuple[str | None, str | None], dict[str, Any]] = field(default_factory=dict)
     # the 经济分类 code its name and place decide, when none is printed (extract.economic)
     inferred_code: str | None = None
+    code_rejected: bool = False  # its printed code is none of the table's classification
+    label_code: str | None = None  # a code printed in brackets before the name ([301]工资福利支出)
 
     @property
     def label(self) -> str:
@@ -265,15 +271,17 @@ class Row:
     @property
     def printed_code(self) -> str | None:
         code = self.subject_code or self.row_key
-        return code if code and re.fullmatch(r"\d{3}(\d{2}){0,2}", code) else None
+        return code if code and re.fullmatch(r"\d{3}(\d{2}){0,2}", code) else self.label_code
 
     @property
     def code(self) -> str | None:
+        if self.code_rejected:
+            return self.inferred_code
         return self.printed_code or self.inferred_code
 
     @property
     def code_inferred(self) -> bool:
-        return self.printed_code is None and self.inferred_code is not None
+        return self.inferred_code is not None and (self.printed_code is None or self.code_rejected)
 
     def get(self, measure: str | None, phase: str | None = None) -> dict[str, Any] | None:
         for (m, p), c in self.cells.items():
