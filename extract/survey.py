@@ -212,7 +212,7 @@ def report(docs: list[DocStat], label: str = "ALL") -> str:
         lines.extend(_row(g, ds) for g, ds in sorted(groups.items()))
     inf = [t for d in docs for t in d.tables if t.inferred_identities]
     if inf:
-        lines.append(f"identities on 经济分类 codes read from names (in ident/holds): "
+        lines.append(f"identities gained by 经济分类 codes read from labels or names (in ident/holds): "
                      f"{sum(t.inferred_identities for t in inf)}, {sum(t.inferred_held for t in inf)} hold, "
                      f"in {len(inf)} tables")
     not_read = Counter(d.status for d in docs if d.status != "read")
