@@ -218,3 +218,8 @@ def test_real_basic_tables_without_code_columns_are_checked(tmp_path):
     for f in REAL_FILES:
         for rule in ("TB09_TOTAL_EQ_SUM_CLASSES", "TB09_CLASS_EQ_SUM_ITEMS"):
             assert status[(Path(f).name, rule)] == "pass", (f, rule)
+
+
+def test_result_detail_says_the_codes_were_inferred():
+    out = run(_named(BASIC), "TB09_TOTAL_EQ_SUM_CLASSES")
+    assert "9 经济分类 codes inferred from the printed names (301, 30101, 30102, 302…)" in out.detail

@@ -50,6 +50,7 @@ def _coded_total_eq_classes(out: Outcome, doc: Doc, p: dict[str, Any]) -> None:
         out.insufficient(f"{table_no(table)} rows with amounts but no readable code outside any 类 "
                          f"({', '.join(orphans[:3])}{'…' if len(orphans) > 3 else ''}): the 类 are not all known")
         return
+    _code_lineage(out, doc, table)
     for m in _code_measures(doc, table):
         tcell = total.get(m)
         if tcell is None:
@@ -77,6 +78,7 @@ def _coded_parent_eq_children(out: Outcome, doc: Doc, p: dict[str, Any]) -> None
     if not children:
         out.na(f"{table_no(table)} no 类/款 row with printed sub-rows")
         return
+    _code_lineage(out, doc, table)
     unread = _blocks_with_uncoded_rows(doc.rows(table))
     for parent in [c for c in children if c in unread]:
         out.insufficient(f"{table_no(table)} {parent}: rows without a readable code inside its block"
@@ -104,6 +106,18 @@ _INFERRED_EN = " (经济分类 codes inferred from the printed names)"
 
 def _any_inferred(rows: list[Row]) -> bool:
     return any(r.code_inferred for r in rows)
+
+
+def _code_lineage(out: Outcome, doc: Doc, table: str) -> None:
+    """Say in the result's detail where codes not printed in a code column came from."""
+    rows = doc.rows(table)
+    named = [r.code for r in rows if r.code_inferred]
+    labelled = [r.code for r in rows if r.label_code and not r.code_inferred]
+    if named:
+        out.notes.append(f"{len(named)} 经济分类 codes inferred from the printed names ({', '.join(named[:4])}"
+                         f"{'…' if len(named) > 4 else ''})")
+    if labelled:
+        out.notes.append(f"{len(labelled)} codes printed in the labels ([{labelled[0]}]…)")
 
 
 def _uncoded_outside_blocks(rows: list[Row]) -> list[str]:
