@@ -223,3 +223,14 @@ def test_real_basic_tables_without_code_columns_are_checked(tmp_path):
 def test_result_detail_says_the_codes_were_inferred():
     out = run(_named(BASIC), "TB09_TOTAL_EQ_SUM_CLASSES")
     assert "9 经济分类 codes inferred from the printed names (301, 30101, 30102, 302…)" in out.detail
+
+
+def test_cross_rule_finds_an_item_by_its_inferred_code():
+    """XB11: 三公 公务用车运行费 ≥ 30231 of the 09 table; 30231 printed by name only is found by its
+    inferred code (before: not found, so the rule compared with nothing)."""
+    tp = {"table_name": "budget_three_public", "table_seq": 11, "row_key": "三公经费", "subject_code": None,
+          "line_name": "三公经费", "measure": "vehicle_operation", "page": 8}
+    basic = [("合计", "10.00"), ("商品和服务支出", "10.00"), ("办公费", "4.00"), ("公务用车运行维护费", "6.00")]
+    assert run(_named(basic) + [dict(tp, amount=Decimal("6.00"))], "XB11_09_VEHICLE").status == "pass"
+    out = run(_named(basic) + [dict(tp, amount=Decimal("5.00"))], "XB11_09_VEHICLE")
+    assert out.status == "fail" and out.findings[0].expected == Decimal("6.00")

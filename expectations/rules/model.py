@@ -201,6 +201,16 @@ class Doc:
                 return c
         return None
 
+    def cell_by_code(self, table: str, code: str, measure: str | None, phase: str | None = None) -> dict[str, Any] | None:
+        """The cell of the row whose code is ``code`` when that code is not the row's key: read from
+        its label ([30231]…) or inferred from its name (经济分类 tables, :meth:`code_inference`)."""
+        if not re.fullmatch(r"\d{3}(\d{2}){0,2}", code or ""):
+            return None
+        for r in self.rows(table):
+            if r.code == code and r.row_key != code:
+                return r.get(measure, phase)
+        return None
+
     def measures(self, table: str, side: str | None = None) -> list[str]:
         seen: dict[str, None] = {}
         for c in self.cells.get(table, ()):
