@@ -42,6 +42,8 @@ class TableStat:
     numeric_cells: int
     identities: int
     identities_held: int
+    inferred_identities: int = 0  # identities gained by 经济分类 codes read from names
+    inferred_held: int = 0
 
 
 @dataclass
@@ -86,10 +88,44 @@ def code_identities(cells: list[dict]) -> tuple[int, int]:
     return checked, held
 
 
+def with_inferred_codes(inst) -> list[dict] | None:
+    """The cells of a coded 经济分类 table with the codes the extraction did not take as codes: printed
+    in the label (``[301]工资福利支出``) or decided by the name (:mod:`extract.economic`), and without
+    a code that is none of the classification's (an amount read as ``791``); None when nothing changes."""
+    from .economic import EconRow, infer_codes, label_code, not_economic_code
+
+    t = inst.template
+    if t is None or t.classification != "economic" or t.layout != "coded":
+        return None
+    rows: dict[str, list[dict]] = {}
+    for c in inst.cells:
+        if c.get("row_key") is not None:
+            rows.setdefault(c["row_key"], []).append(c)
+    keys = list(rows)
+
+    def printed(code: str | None) -> str | None:
+        return code if code and re.fullmatch(r"\d{3}(\d{2}){0,2}", code) and not not_economic_code(code) else None
+
+    printed_codes = [printed(rows[k][0].get("subject_code")) or label_code(rows[k][0].get("line_name")) for k in keys]
+    inf = infer_codes([EconRow(code, rows[k][0].get("line_name"), any(c.get("amount") not in (None, 0) for c in rows[k]))
+                       for k, code in zip(keys, printed_codes)])
+    final = [inferred or code for code, inferred in zip(printed_codes, inf.codes)]
+    code_of = {k: f for k, f in zip(keys, final) if f != rows[k][0].get("subject_code")}
+    if not code_of:
+        return None
+    return [dict(c, subject_code=code_of[c.get("row_key")]) if c.get("row_key") in code_of else c for c in inst.cells]
+
+
 def table_stat(inst) -> TableStat:
     rec = getattr(inst, "recognition", None)
     numeric = [c for c in inst.cells if c.get("amount") is not None]
     n, ok = code_identities(inst.cells)
+    inferred = with_inferred_codes(inst)
+    n_inf = ok_inf = 0
+    if inferred is not None:
+        n2, ok2 = code_identities(inferred)
+        n_inf, ok_inf = n2 - n, ok2 - ok
+        n, ok = n2, ok2
     return TableStat(
         table_name=inst.table_name,
         recognised=inst.template is not None,
@@ -101,6 +137,8 @@ def table_stat(inst) -> TableStat:
         numeric_cells=len(numeric),
         identities=n,
         identities_held=ok,
+        inferred_identities=n_inf,
+        inferred_held=ok_inf,
     )
 
 
@@ -172,6 +210,11 @@ def report(docs: list[DocStat], label: str = "ALL") -> str:
             groups[key(d)].append(d)
         lines.append(f"-- per {label}")
         lines.extend(_row(g, ds) for g, ds in sorted(groups.items()))
+    inf = [t for d in docs for t in d.tables if t.inferred_identities]
+    if inf:
+        lines.append(f"identities gained by 经济分类 codes read from labels or names (in ident/holds): "
+                     f"{sum(t.inferred_identities for t in inf)}, {sum(t.inferred_held for t in inf)} hold, "
+                     f"in {len(inf)} tables")
     not_read = Counter(d.status for d in docs if d.status != "read")
     if not_read:
         lines.append("documents not read (!rd): " + ", ".join(f"{k} {v}" for k, v in sorted(not_read.items())))

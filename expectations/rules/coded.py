@@ -35,6 +35,12 @@ def _coded_total_eq_classes(out: Outcome, doc: Doc, p: dict[str, Any]) -> None:
     if total is None:
         out.insufficient(f"{table_no(table)} 合计 row not found")
         return
+    inf = doc.code_inference(table)
+    if inf is not None and inf.unresolved and not any(r.printed_code and not r.code_rejected for r in doc.rows(table)):
+        # printed by name only: every row with an amount must be a known 类 or 款 of its 类
+        out.insufficient(f"{table_no(table)} printed without 经济分类 codes and not every row's name decides"
+                         f" its code ({inf.reason()}): the 类 are not all known")
+        return
     classes = [r for c, r in by_code.items() if len(c) == 3]
     if not classes:
         out.insufficient(f"{table_no(table)} no 类 rows")
@@ -44,13 +50,15 @@ def _coded_total_eq_classes(out: Outcome, doc: Doc, p: dict[str, Any]) -> None:
         out.insufficient(f"{table_no(table)} rows with amounts but no readable code outside any 类 "
                          f"({', '.join(orphans[:3])}{'…' if len(orphans) > 3 else ''}): the 类 are not all known")
         return
+    _code_lineage(out, doc, table)
     for m in _code_measures(doc, table):
         tcell = total.get(m)
         if tcell is None:
             continue
         out.compare_sum(
             table=table, total=tcell, terms=[r.get(m) for r in classes], row_key=total.row_key, measure=m,
-            what_zh="合计", what_en="total row", terms_zh=f"{len(classes)} 个类之和",
+            what_zh="合计", what_en="total row" + _INFERRED_EN * _any_inferred(classes),
+            terms_zh=f"{len(classes)} 个类之和" + _INFERRED_ZH * _any_inferred(classes),
         )
 
 
@@ -70,6 +78,7 @@ def _coded_parent_eq_children(out: Outcome, doc: Doc, p: dict[str, Any]) -> None
     if not children:
         out.na(f"{table_no(table)} no 类/款 row with printed sub-rows")
         return
+    _code_lineage(out, doc, table)
     unread = _blocks_with_uncoded_rows(doc.rows(table))
     for parent in [c for c in children if c in unread]:
         out.insufficient(f"{table_no(table)} {parent}: rows without a readable code inside its block"
@@ -82,11 +91,33 @@ def _coded_parent_eq_children(out: Outcome, doc: Doc, p: dict[str, Any]) -> None
             if pcell is None and printed_count(k.get(m) for k in kids) == 0:
                 continue
             level = "类" if len(parent) == 3 else "款"
+            inferred = _any_inferred([pr, *kids])
             out.compare_sum(
-                table=table, total=pcell, terms=[k.get(m) for k in kids], row_key=parent, measure=m,
-                what_zh=f"{level} {parent} {label(pr.line_name)}", what_en=f"{level} {parent}",
-                terms_zh=f"{len(kids)} 个下级科目之和（{','.join(k.row_key for k in kids[:6])}{'…' if len(kids) > 6 else ''}）",
+                table=table, total=pcell, terms=[k.get(m) for k in kids], row_key=pr.row_key if pr.code_inferred else parent, measure=m,
+                what_zh=f"{level} {parent} {label(pr.line_name)}", what_en=f"{level} {parent}" + _INFERRED_EN * inferred,
+                terms_zh=f"{len(kids)} 个下级科目之和（{','.join((k.code if k.code_inferred else k.row_key) or '' for k in kids[:6])}"
+                         f"{'…' if len(kids) > 6 else ''}）" + _INFERRED_ZH * inferred,
             )
+
+
+_INFERRED_ZH = "（经济分类编码按科目名称推断）"
+_INFERRED_EN = " (经济分类 codes inferred from the printed names)"
+
+
+def _any_inferred(rows: list[Row]) -> bool:
+    return any(r.code_inferred for r in rows)
+
+
+def _code_lineage(out: Outcome, doc: Doc, table: str) -> None:
+    """Say in the result's detail where codes not printed in a code column came from."""
+    rows = doc.rows(table)
+    named = [r.code for r in rows if r.code_inferred]
+    labelled = [r.code for r in rows if r.label_code and not r.code_inferred]
+    if named:
+        out.notes.append(f"{len(named)} 经济分类 codes inferred from the printed names ({', '.join(named[:4])}"
+                         f"{'…' if len(named) > 4 else ''})")
+    if labelled:
+        out.notes.append(f"{len(labelled)} codes printed in the labels ([{labelled[0]}]…)")
 
 
 def _uncoded_outside_blocks(rows: list[Row]) -> list[str]:

@@ -135,8 +135,10 @@ def _cross_cells(out: Outcome, doc: Doc, p: dict[str, Any]) -> None:
             if not doc.has_table(R["table"]):
                 out.insufficient(f"{table_no(R['table'])} {R['table']} not extracted")
             continue
-        lcell = doc.cell(L["table"], L["row_key"], L.get("measure"), L.get("phase"))
-        rcell = doc.cell(R["table"], R["row_key"], R.get("measure"), R.get("phase"))
+        lcell = (doc.cell(L["table"], L["row_key"], L.get("measure"), L.get("phase"))
+                 or doc.cell_by_code(L["table"], L["row_key"], L.get("measure"), L.get("phase")))
+        rcell = (doc.cell(R["table"], R["row_key"], R.get("measure"), R.get("phase"))
+                 or doc.cell_by_code(R["table"], R["row_key"], R.get("measure"), R.get("phase")))
         if lcell is None:
             out.insufficient(f"{table_no(L['table'])} {L['row_key']} {measure_zh(L.get('measure'))} not found")
             continue

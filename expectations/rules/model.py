@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from extract.economic import EconRow, Inference, infer_codes, label_code, not_economic_code
 from extract.text import compact
 
-from .common import PERFORMANCE_TABLE, label, rounding_unit
+from .common import PERFORMANCE_TABLE, label, rounding_unit, table_catalog
 
 ZERO = Decimal(0)
 _TOC_LEADER = re.compile(r"[.…·\s]*\d*$")
@@ -81,6 +82,7 @@ class Doc:
             elif (name, c["table_seq"]) in chosen:
                 self.cells[name].append(c)
         self._rows: dict[tuple[str, str | None], list[Row]] = {}
+        self._econ: dict[str, Inference | None] = {}
         self._toc: list[str] | None = None
         self._figs: list | None = None  # narrative figures, prepared once (narrative.figs)
         self._index: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
@@ -199,6 +201,16 @@ class Doc:
                 return c
         return None
 
+    def cell_by_code(self, table: str, code: str, measure: str | None, phase: str | None = None) -> dict[str, Any] | None:
+        """The cell of the row whose code is ``code`` when that code is not the row's key: read from
+        its label ([30231]…) or inferred from its name (经济分类 tables, :meth:`code_inference`)."""
+        if not re.fullmatch(r"\d{3}(\d{2}){0,2}", code or ""):
+            return None
+        for r in self.rows(table):
+            if r.code == code and r.row_key != code:
+                return r.get(measure, phase)
+        return None
+
     def measures(self, table: str, side: str | None = None) -> list[str]:
         seen: dict[str, None] = {}
         for c in self.cells.get(table, ()):
@@ -213,6 +225,14 @@ class Doc:
             self._rows[key] = self._build_rows(table, side)
         return self._rows[key]
 
+    def code_inference(self, table: str) -> Inference | None:
+        """The 经济分类 codes of the table's rows printed by name only (:mod:`extract.economic`);
+        None for a table that is not a coded 经济分类 table.  A three-block table (决算 06) is
+        left alone: its rows are not in reading order."""
+        if table not in self._econ:
+            self.rows(table)
+        return self._econ.get(table)
+
     def _build_rows(self, table: str, side: str | None) -> list[Row]:
         out: dict[str, Row] = {}
         for c in self.cells.get(table, ()):
@@ -225,7 +245,20 @@ class Doc:
             if r is None:
                 r = out[key] = Row(key, c.get("line_name"), c.get("row_number"), c.get("subject_code"), len(out))
             r.cells.setdefault((c.get("measure"), c.get("phase")), c)
-        return list(out.values())
+        rows = list(out.values())
+        spec = table_catalog().get(table) or {}
+        if side is None and spec.get("classification") == "economic" and spec.get("layout") == "coded":
+            for r in rows:  # [301]工资福利支出: the code is printed, in the label
+                r.label_code = None if r.printed_code else label_code(r.line_name)
+            inf = infer_codes([EconRow(r.printed_code, r.label,
+                                       any(c.get("amount") not in (None, ZERO) for c in r.cells.values()))
+                               for r in rows])
+            self._econ[table] = inf
+            for r, code in zip(rows, inf.codes):
+                r.inferred_code = code
+                # a printed code that is no 经济分类 code (an amount read as one) is not the row's code
+                r.code_rejected = not_economic_code(r.printed_code)
+        return rows
 
 
 @dataclass
@@ -236,15 +269,29 @@ class Row:
     subject_code: str | None
     order: int
     cells: dict[tuple[str | None, str | None], dict[str, Any]] = field(default_factory=dict)
+    # the 经济分类 code its name and place decide, when none is printed (extract.economic)
+    inferred_code: str | None = None
+    code_rejected: bool = False  # its printed code is none of the table's classification
+    label_code: str | None = None  # a code printed in brackets before the name ([301]工资福利支出)
 
     @property
     def label(self) -> str:
         return label(self.line_name)
 
     @property
-    def code(self) -> str | None:
+    def printed_code(self) -> str | None:
         code = self.subject_code or self.row_key
-        return code if code and re.fullmatch(r"\d{3}(\d{2}){0,2}", code) else None
+        return code if code and re.fullmatch(r"\d{3}(\d{2}){0,2}", code) else self.label_code
+
+    @property
+    def code(self) -> str | None:
+        if self.code_rejected:
+            return self.inferred_code
+        return self.printed_code or self.inferred_code
+
+    @property
+    def code_inferred(self) -> bool:
+        return self.inferred_code is not None and (self.printed_code is None or self.code_rejected)
 
     def get(self, measure: str | None, phase: str | None = None) -> dict[str, Any] | None:
         for (m, p), c in self.cells.items():
