@@ -83,22 +83,26 @@ def execute_refresh(instance, *, force: bool = False, full_refresh: bool = False
     ``force`` re-extracts every document too."""
     from dagster_project.definitions import defs
     from dagster_project.defs.jobs import REFRESH_JOB
-    from dagster_project.defs.night import FULL_REFRESH_TAG, extraction_scope
+    from dagster_project.defs.night import FULL_REFRESH_TAG, extraction_scope, night_selection
     from dagster_project.defs.partitions import DOCUMENTS_PARTITION, range_tags
-    from dagster_project.defs.resources import FiscalResource
     from dagster_project.defs.schedules import full_refresh_tags
 
     keys = instance.get_dynamic_partitions(DOCUMENTS_PARTITION)
     if not keys:
         raise SystemExit("no documents: the landing folder is empty (try --sample)")
-    scope = extraction_scope(_settings(), keys, force=force)
+    settings = _settings()
+    scope = extraction_scope(settings, keys, force=force)
     job = defs.resolve_job_def(REFRESH_JOB)
     return job.execute_in_process(
         instance=instance,
+        # the dbt views and seeds are left out when the code is last night's (defs/night.py)
+        asset_selection=night_selection(settings, defs.resolve_all_asset_keys(), full_refresh=full_refresh or force),
         tags={**(full_refresh_tags(keys) if scope == keys else range_tags(scope)), "fiscal/trigger": "cli",
               **({FULL_REFRESH_TAG: "true"} if full_refresh or force else {})},
-        resources={"fiscal": FiscalResource(progress_bars=progress)},
         run_config={
+            # run config, not a resources= override: with an asset selection Dagster rebuilds the
+            # job and refuses a resource object other than the one the assets were bound to
+            "resources": {"fiscal": {"config": {"progress_bars": progress}}},
             "loggers": {"console": {"config": {"log_level": log_level}}},
             "ops": {"document_extraction": {"config": {"force": force}}},
         },

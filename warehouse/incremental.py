@@ -159,6 +159,22 @@ def record_night(duckdb_path: Path, *, code: str) -> None:
         con.close()
 
 
+def last_code(duckdb_path: Path) -> str | None:
+    """The code fingerprint of the last complete night (``raw.night_state``), None when there was
+    none in this file (or no file). Read-only: safe before a run starts."""
+    if not Path(duckdb_path).exists():
+        return None
+    try:
+        with connect_reader(duckdb_path) as con:
+            if not _exists(con, STATE_TABLE):
+                return None
+            row = con.execute(f'SELECT fingerprint FROM {qtable(STATE_TABLE)} WHERE document_id = ?',
+                              [CODE_KEY]).fetchone()
+    except duckdb.Error:  # held by a writer (a run in progress): not known, so nothing is assumed current
+        return None
+    return row[0] if row else None
+
+
 def read_plan(duckdb_path: Path) -> NightPlan | None:
     """Tonight's plan as plan_night wrote it (None when no plan was made: treat as full)."""
     with connect_reader(duckdb_path) as con:

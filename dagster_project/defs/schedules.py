@@ -11,7 +11,7 @@ import dagster as dg
 
 from dagster_project.defs.assets import SCOPE_TAG
 from dagster_project.defs.jobs import refresh_job
-from dagster_project.defs.night import extraction_scope, nothing_changed
+from dagster_project.defs.night import extraction_scope, night_selection, nothing_changed, repository_keys
 from dagster_project.defs.partitions import DOCUMENTS_PARTITION, range_tags
 from warehouse.settings import Settings
 
@@ -36,4 +36,5 @@ def nightly_refresh(context: dg.ScheduleEvaluationContext):
     if nothing_changed(settings, keys):
         return dg.SkipReason("nothing changed since the last complete run: the published warehouse is current")
     scope = extraction_scope(settings, keys)
-    return dg.RunRequest(tags=full_refresh_tags(keys) if scope == keys else range_tags(scope))
+    return dg.RunRequest(tags=full_refresh_tags(keys) if scope == keys else range_tags(scope),
+                         asset_selection=night_selection(settings, repository_keys(context)))

@@ -63,6 +63,8 @@ def landing_sensor(context: dg.SensorEvaluationContext, fiscal: FiscalResource) 
     # New keys are appended to the dynamic partitions in this order, so the range
     # first..last covers exactly them: one run extracts all of them (single-run backfill policy).
     batch = hashlib.sha256("\n".join(keys).encode()).hexdigest()[:16]
+    from dagster_project.defs.night import night_selection, repository_keys
+
     return dg.SensorResult(
         dynamic_partitions_requests=[documents.build_add_request(keys)],
         run_requests=[
@@ -73,6 +75,7 @@ def landing_sensor(context: dg.SensorEvaluationContext, fiscal: FiscalResource) 
                     TRIGGER_TAG: "landing_sensor",
                     "fiscal/new_documents": str(len(keys)),
                 },
+                asset_selection=night_selection(settings, repository_keys(context)),  # dbt views/seeds left out when current
             )
         ],
         cursor=cursor,
