@@ -49,3 +49,27 @@ def test_partial_parse_goes_back_to_the_project(tmp_path):
 def test_the_pipeline_uses_it():
     assert resources.dbt_resource.__annotations__["return"] in ("DbtCliResource", resources.DbtCliResource)
     assert isinstance(resources.dbt_resource(), FiscalDbtCliResource)
+
+
+def test_old_invocation_folders_are_pruned(tmp_path):
+    import os
+    import time
+
+    from dagster_project.defs.resources import prune_invocation_targets
+
+    target = tmp_path / "target"
+    folders = []
+    for i in range(6):
+        f = target / f"fiscal_dbt_models-run{i:04d}-inv{i:04d}"
+        (f / "compiled").mkdir(parents=True)
+        (f / "manifest.json").write_text("{}", encoding="utf-8")
+        stamp = time.time() - 3600 + i * 60
+        os.utime(f, (stamp, stamp))
+        folders.append(f)
+    (target / "manifest.json").write_text("{}", encoding="utf-8")  # the project's own artefacts stay
+    (target / "other_op-run0001-inv0001").mkdir()  # another op's folders are not ours to prune
+    assert prune_invocation_targets(folders[-1], keep=3) == 3
+    assert [f.exists() for f in folders] == [False, False, False, True, True, True]
+    assert (target / "manifest.json").exists() and (target / "other_op-run0001-inv0001").exists()
+    # the current invocation is never removed, even when older than the ones kept
+    assert prune_invocation_targets(folders[3], keep=1) == 1 and folders[3].exists() and folders[5].exists()

@@ -22,7 +22,7 @@ from dagster_project.defs.partitions import (
     RANGE_START_TAG,
     documents,
 )
-from dagster_project.defs.resources import FiscalResource, dbt_project, keep_partial_parse
+from dagster_project.defs.resources import FiscalResource, dbt_project, keep_partial_parse, prune_invocation_targets
 
 # Single-run backfills of a partitioned asset are what let one run extract many documents;
 # the parameter is marked beta in dagster 1.13, which is noise for users of this project.
@@ -468,6 +468,7 @@ def fiscal_dbt_models() -> dg.AssetsDefinition:
             log_path.parent.mkdir(parents=True, exist_ok=True)
             fiscal.announce(f"dbt build (staging → marts, data tests); log: {log_path}")
         events: list = []
+        last_target: list[Path] = []  # the last dbt invocation's target folder (the older ones are pruned)
         # A full night rebuilds the incremental models; otherwise they and the tests of the
         # night-scoped models cover tonight's affected documents only: they read the night plan
         # from raw.night_affected (dbt/macros/night.sql), so every incremental night runs the same
@@ -480,6 +481,7 @@ def fiscal_dbt_models() -> dg.AssetsDefinition:
             # A pass's events are kept until we know it is the last one: a model is reported once.
             events[:] = dbt_events(invocation, log_path if fiscal.progress_bars else None)
             keep_partial_parse(invocation.target_path)  # dbt has finished: its parse is tonight's
+            last_target[:] = [invocation.target_path]
             try:
                 artifacts = invocation.get_artifact("run_results.json"), invocation.get_artifact("manifest.json")
             except FileNotFoundError:  # dbt stopped before running anything (a project that does not parse)
@@ -498,6 +500,8 @@ def fiscal_dbt_models() -> dg.AssetsDefinition:
             raise dg.Failure(description=str(exc), allow_retries=False) from exc
         yield from events
         context.log.info(f"dbt: {report.summary()}")
+        if last_target:
+            prune_invocation_targets(last_target[0])
 
     return fiscal_dbt_models
 

@@ -148,5 +148,24 @@ def keep_partial_parse(invocation_target: Path, project: DbtProject | None = Non
     return True
 
 
+KEEP_INVOCATIONS = 3  # dbt target folders of the last runs kept for a look after the fact
+
+
+def prune_invocation_targets(current: Path, keep: int = KEEP_INVOCATIONS) -> int:
+    """dagster-dbt leaves each invocation's target folder (manifest, run results, compiled SQL:
+    ≈ 12 MB here) beside the project's: a nightly job would pile up gigabytes a year. Keep the
+    ``keep`` newest and the current one; how many were removed."""
+    current = Path(current)
+    prefix = current.name.rsplit("-", 2)[0] + "-"  # <op name>-<run id>-<invocation id>
+    siblings = [p for p in current.parent.iterdir() if p.is_dir() and p.name.startswith(prefix)]
+    siblings.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    removed = 0
+    for old in siblings[keep:]:
+        if old.resolve() != current.resolve():
+            shutil.rmtree(old, ignore_errors=True)
+            removed += 1
+    return removed
+
+
 def dbt_resource() -> DbtCliResource:
     return FiscalDbtCliResource(project_dir=dbt_project(), dbt_executable=_dbt_executable())
