@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 from operator import itemgetter
 
+import numpy as np
+
 from .text import normalize
 
 TABLE_SETTINGS = {
@@ -125,13 +127,14 @@ def chars_text(chars: list[dict]) -> str:
     return normalize("".join(chars_lines(chars))).strip()
 
 
-def chars_lines(chars: list[dict]) -> list[str]:
+def chars_lines(chars: list[dict], *, in_reading_order: bool = False) -> list[str]:
     """Join characters into text: lines top-to-bottom, characters left-to-right.
 
     Lines of a wrapped cell are concatenated without a separator (Chinese text
     has no spaces); inside a line a gap wider than half a character becomes a
     space so that ``2023 年`` stays readable.  A character joins the first line
-    whose first character's top is within 0.45 of its size.
+    whose first character's top is within 0.45 of its size.  ``in_reading_order``: the
+    characters are already sorted as :func:`_reading_order` sorts them (stably).
     """
     if not chars:
         return []
@@ -139,7 +142,7 @@ def chars_lines(chars: list[dict]) -> list[str]:
         return [chars[0]["text"]]
     lines: list[list[dict]] = []
     firsts: list[float] = []  # top of each line's first character
-    for ch in sorted(chars, key=_reading_order):
+    for ch in (chars if in_reading_order else sorted(chars, key=_reading_order)):
         top = ch["top"]
         reach = (ch.get("size", 8) or 8) * 0.45
         for k, first in enumerate(firsts):
@@ -168,6 +171,10 @@ def chars_lines(chars: list[dict]) -> list[str]:
 
 
 _X0 = itemgetter("x0")
+_X1 = itemgetter("x1")
+_TOP = itemgetter("top")
+_BOTTOM = itemgetter("bottom")
+_TOP_X0 = itemgetter("top", "x0")
 
 
 def _reading_order(c: dict) -> tuple[float, float]:
@@ -175,7 +182,7 @@ def _reading_order(c: dict) -> tuple[float, float]:
 
 
 def _highest(line: list[dict]) -> float:
-    return min(c["top"] for c in line)
+    return min(map(_TOP, line))
 
 
 def _is_cjk(s: str) -> bool:
@@ -187,15 +194,20 @@ def page_lines(chars: list[dict]) -> list[Line]:
     if not chars:
         return []
     rows: list[list[dict]] = []
-    for ch in sorted(chars, key=lambda c: (c["top"], c["x0"])):
+    row: list[dict] = []
+    row_top = 0.0
+    for ch in sorted(chars, key=_TOP_X0):
         size = ch.get("size", 8) or 8
-        if rows and abs(rows[-1][0]["top"] - ch["top"]) <= size * 0.45:
-            rows[-1].append(ch)
+        if row and abs(row_top - ch["top"]) <= size * 0.45:
+            row.append(ch)
         else:
-            rows.append([ch])
+            row = [ch]
+            row_top = ch["top"]
+            rows.append(row)
     out = []
     for row in rows:
-        row.sort(key=lambda c: c["x0"])
+        if len(row) > 1:
+            row.sort(key=_X0)
         # split a visual line into segments at wide gaps (e.g. 部门：… far left, 单位：万元 far right)
         seg: list[dict] = [row[0]]
         for ch in row[1:]:
@@ -212,10 +224,10 @@ def page_lines(chars: list[dict]) -> list[Line]:
 def _line(chars: list[dict]) -> Line:
     return Line(
         text=chars_text(chars),
-        x0=min(c["x0"] for c in chars),
-        top=min(c["top"] for c in chars),
-        x1=max(c["x1"] for c in chars),
-        bottom=max(c["bottom"] for c in chars),
+        x0=min(map(_X0, chars)),
+        top=min(map(_TOP, chars)),
+        x1=max(map(_X1, chars)),
+        bottom=max(map(_BOTTOM, chars)),
     )
 
 
@@ -238,36 +250,40 @@ def without_backdrops(page):
 _NUMERIC_CHARS = set("0123456789,.-%")
 
 
-def _anchors(chars: list[dict]) -> dict[int, float]:
-    """The x each character is placed by (keyed by id).
+def _anchors(chars: list[dict]) -> tuple[list[dict], list[float]]:
+    """The characters in reading order (:func:`_reading_order`, stable) and the x each is
+    placed by.
 
     Amounts are right-aligned: a number too wide for its cell spills over the left
     border (``1`` of ``1,642,700.00`` printed in the name column).  A run of touching
     numeric characters is therefore placed by its right end; everything else by its
     centre."""
-    out: dict[int, float] = {}
-    ordered = sorted(chars, key=lambda c: (round(c["top"]), c["x0"]))
-    run: list[dict] = []
-
-    def flush() -> None:
-        if len(run) >= 2:
-            right = run[-1]["x1"] - 0.5
-            for c in run:
-                out[id(c)] = right
-        run.clear()
-
-    for ch in ordered:
-        numeric = ch["text"] in _NUMERIC_CHARS
-        if run and numeric and abs(ch["top"] - run[-1]["top"]) < 1 and 0 <= ch["x0"] - run[-1]["x1"] < 0.5:
-            run.append(ch)
+    ordered = sorted(chars, key=_reading_order)
+    out = [(ch["x0"] + ch["x1"]) / 2 for ch in ordered]
+    numeric_chars = _NUMERIC_CHARS
+    start = -1  # first index of the current run of touching numeric characters
+    last: dict | None = None
+    for i, ch in enumerate(ordered):
+        numeric = ch["text"] in numeric_chars
+        if start >= 0 and numeric and abs(ch["top"] - last["top"]) < 1 and 0 <= ch["x0"] - last["x1"] < 0.5:
+            last = ch
             continue
-        flush()
-        if numeric:
-            run.append(ch)
-    flush()
-    for ch in chars:
-        out.setdefault(id(ch), (ch["x0"] + ch["x1"]) / 2)
-    return out
+        if start >= 0 and i - start >= 2:
+            out[start:i] = [last["x1"] - 0.5] * (i - start)
+        start, last = (i, ch) if numeric else (-1, None)
+    if start >= 0 and len(ordered) - start >= 2:
+        out[start:] = [last["x1"] - 0.5] * (len(ordered) - start)
+    return ordered, out
+
+
+def _nearest(bounds: list[float], values: np.ndarray) -> np.ndarray:
+    """:func:`_index` of every value: the nearest bound, the lower one on a tie."""
+    b = np.asarray(bounds, dtype=float)
+    i = np.searchsorted(b, values, side="left")
+    lo = np.clip(i - 1, 0, len(b) - 1)
+    hi = np.clip(i, 0, len(b) - 1)
+    take_lo = (i == len(b)) | (np.abs(b[lo] - values) <= np.abs(b[hi] - values))
+    return np.where(i == 0, 0, np.where(take_lo, lo, hi))
 
 
 def find_grids(page, page_number: int, chars: list[dict]) -> list[Grid]:
@@ -278,6 +294,7 @@ def find_grids(page, page_number: int, chars: list[dict]) -> list[Grid]:
 def grids_from_tables(tables, page_number: int, chars: list[dict]) -> list[Grid]:
     """pdfplumber tables (cell rectangles) + the page's characters → grids, top to bottom."""
     grids = []
+    centre_x = centre_y = None
     for table in tables:
         rects = table.cells
         if len(rects) < 2:
@@ -286,38 +303,39 @@ def grids_from_tables(tables, page_number: int, chars: list[dict]) -> list[Grid]
         ys = _cluster([r[1] for r in rects] + [r[3] for r in rects], 2.0)
         if len(xs) < 2 or len(ys) < 2:
             continue
+        if centre_x is None:
+            centre_x = np.fromiter(((c["x0"] + c["x1"]) / 2 for c in chars), float, len(chars))
+            centre_y = np.fromiter(((c["top"] + c["bottom"]) / 2 for c in chars), float, len(chars))
         x0, top, x1, bottom = table.bbox
-        inside = [c for c in chars if x0 - 1 <= (c["x0"] + c["x1"]) / 2 <= x1 + 1
-                  and top - 1 <= (c["top"] + c["bottom"]) / 2 <= bottom + 1]
-        anchor = _anchors(inside)
-        spans = []
-        for r in rects:
-            c0, r0 = _index(xs, r[0]), _index(ys, r[1])
-            c1, r1 = _index(xs, r[2]), _index(ys, r[3])
-            if c1 > c0 and r1 > r0:
-                spans.append((r0, c0, r1, c1, r))
-        slot_owner: dict[tuple[int, int], int] = {}
-        for i, (r0, c0, r1, c1, _) in enumerate(spans):
-            for rr in range(r0, r1):
-                for cc in range(c0, c1):
-                    slot_owner.setdefault((rr, cc), i)
+        within = (x0 - 1 <= centre_x) & (centre_x <= x1 + 1) & (top - 1 <= centre_y) & (centre_y <= bottom + 1)
+        ordered, anchor = _anchors([chars[i] for i in np.flatnonzero(within).tolist()])
+        box = np.array(rects, dtype=float).reshape(-1, 4)
+        c0, c1 = _nearest(xs, box[:, 0]).tolist(), _nearest(xs, box[:, 2]).tolist()
+        r0, r1 = _nearest(ys, box[:, 1]).tolist(), _nearest(ys, box[:, 3]).tolist()
+        spans = [(r0[k], c0[k], r1[k], c1[k], r) for k, r in enumerate(rects) if c1[k] > c0[k] and r1[k] > r0[k]]
+        owner_of = np.full((len(ys) - 1, len(xs) - 1), -1, dtype=np.int64)
+        for i, (ra, ca, rb, cb, _) in enumerate(spans):
+            block = owner_of[ra:rb, ca:cb]
+            block[block < 0] = i
         members: list[list[dict]] = [[] for _ in spans]
-        for ch in inside:
-            cx = anchor[id(ch)]
-            cy = (ch["top"] + ch["bottom"]) / 2
-            col = bisect.bisect_right(xs, cx) - 1
-            row = bisect.bisect_right(ys, cy) - 1
-            owner = slot_owner.get((min(max(row, 0), len(ys) - 2), min(max(col, 0), len(xs) - 2)))
-            if owner is not None:
-                r = spans[owner][4]
-                if r[0] - 1 <= cx <= r[2] + 1 and r[1] - 1 <= cy <= r[3] + 1:
-                    members[owner].append(ch)
+        if ordered and spans:
+            cx = np.array(anchor, dtype=float)
+            cy = np.fromiter(((c["top"] + c["bottom"]) / 2 for c in ordered), float, len(ordered))
+            col = np.clip(np.searchsorted(xs, cx, side="right") - 1, 0, len(xs) - 2)
+            row = np.clip(np.searchsorted(ys, cy, side="right") - 1, 0, len(ys) - 2)
+            owner = owner_of[row, col]
+            bounds = np.array([s[4] for s in spans], dtype=float).reshape(-1, 4)[np.maximum(owner, 0)]
+            owner[~((bounds[:, 0] - 1 <= cx) & (cx <= bounds[:, 2] + 1)
+                    & (bounds[:, 1] - 1 <= cy) & (cy <= bounds[:, 3] + 1))] = -1
+            for ch, k in zip(ordered, owner.tolist()):
+                if k >= 0:
+                    members[k].append(ch)
         cells = []
-        for (r0, c0, r1, c1, r), cx in zip(spans, members):
-            raw = chars_lines(cx)
+        for (ra, ca, rb, cb, r), cx in zip(spans, members):
+            raw = chars_lines(cx, in_reading_order=True)
             lines = [normalize(x).strip() for x in raw]
             text = lines[0] if len(raw) == 1 else normalize("".join(raw)).strip()
-            cells.append(Cell(r0, c0, r1 - r0, c1 - c0, text, tuple(r), lines))
+            cells.append(Cell(ra, ca, rb - ra, cb - ca, text, tuple(r), lines))
         cells.sort(key=lambda c: (c.row, c.col))
         grids.append(Grid(page_number, tuple(table.bbox), xs, ys, cells))
     grids.sort(key=lambda g: g.bbox[1])

@@ -18,9 +18,10 @@ bindings convert a pointer object on every call, and pages have thousands of cha
 from __future__ import annotations
 
 import ctypes
-from ctypes import POINTER, c_double, c_float, c_int, c_uint, c_void_p
+from ctypes import POINTER, c_double, c_float, c_int, c_uint, c_uint16, c_void_p
 from pathlib import Path
 
+import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw as c
 import pypdfium2_raw.bindings as _bindings
@@ -64,6 +65,7 @@ _segment_point = _fn("FPDFPathSegment_GetPoint", c_int, _P, POINTER(c_float), PO
 _segment_type = _fn("FPDFPathSegment_GetType", c_int, _P)
 _segment_close = _fn("FPDFPathSegment_GetClose", c_int, _P)
 _count_chars = _fn("FPDFText_CountChars", c_int, _P)
+_get_text = _fn("FPDFText_GetText", c_int, _P, c_int, c_int, POINTER(c_uint16))
 _is_generated = _fn("FPDFText_IsGenerated", c_int, _P, c_int)
 _unicode = _fn("FPDFText_GetUnicode", c_uint, _P, c_int)
 _loose_box = _fn("FPDFText_GetLooseCharBox", c_int, _P, c_int, POINTER(c.FS_RECTF))
@@ -189,35 +191,68 @@ def page_edges(paths: list[int], width: float, height: float, ref: tuple[float, 
     return edges
 
 
+def _codes(textpage: int, n: int) -> list[int]:
+    """The code point of each of the page's ``n`` characters, 0 for one pdfium generated
+    (a space or line break it inferred): the whole page's text in one call when it lines
+    up with the characters (one UTF-16 unit per character, as many as characters: the
+    text buffer is built character by character and only ever leaves some out), else
+    character by character."""
+    buf = (c_uint16 * (n + 1))()
+    if _get_text(textpage, 0, n, buf) == n + 1:
+        try:
+            text = ctypes.string_at(buf, 2 * n).decode("utf-16-le")
+        except UnicodeDecodeError:  # a lone surrogate
+            text = ""
+        if len(text) == n:  # no surrogate pair either
+            # a generated character is a space or a line break, which are not kept anyway
+            return buf[:n]
+    return [0 if _is_generated(textpage, i) == 1 else _unicode(textpage, i) for i in range(n)]
+
+
+def _skipped_codes() -> frozenset[int]:
+    """Code points never kept as characters: controls, whitespace, noncharacters."""
+    return frozenset([*range(32), 0xFFFE, 0xFFFF, *(k for k in range(0x10000) if chr(k).isspace())])
+
+
+_SKIPPED = _skipped_codes()
+
+
 def page_chars(textpage: int, ref: tuple[float, float]) -> list[dict]:
     """Characters with pdfium's loose (font-size) boxes, duplicated bold glyphs removed."""
     left, height = ref
+    n = _count_chars(textpage)
+    if n <= 0:
+        return []
     chars: list[dict] = []
     rect = c.FS_RECTF()
     ox, oy = c_double(), c_double()
     rect_r, ox_r, oy_r = ctypes.byref(rect), ctypes.byref(ox), ctypes.byref(oy)
     sizes: dict[int, float | None] = {}
-    is_generated, unicode, loose_box, origin = _is_generated, _unicode, _loose_box, _char_origin
-    for i in range(_count_chars(textpage)):
-        if is_generated(textpage, i) == 1:
-            continue
-        code = unicode(textpage, i)
-        if code in (0, 0xFFFE, 0xFFFF) or code < 32:
+    loose_box, origin, text_object, skipped = _loose_box, _char_origin, _text_object, _SKIPPED
+    append = chars.append
+    for i, code in enumerate(_codes(textpage, n)):
+        if code in skipped or code > 0xFFFF and chr(code).isspace():
             continue
         if not loose_box(textpage, i, rect_r):
             continue
-        ch = chr(code)
-        if ch.isspace():
-            continue
-        size = _rendered_size(textpage, i, sizes) or (rect.top - rect.bottom) or 1.0
+        obj = text_object(textpage, i)
+        if not obj:
+            size = None
+        elif obj in sizes:
+            size = sizes[obj]
+        else:
+            size = sizes[obj] = _rendered_size(obj)
+        if not size:
+            size = (rect.top - rect.bottom) or 1.0
         # vertical extent from the baseline, not the glyph: quotes and colons sit high or
         # low in their loose boxes, and lines are grouped by top
         if origin(textpage, i, ox_r, oy_r):
-            top, bottom = height - (oy.value + 0.88 * size), height - (oy.value - 0.12 * size)
+            y = oy.value
+            top, bottom = height - (y + 0.88 * size), height - (y - 0.12 * size)
         else:
             top, bottom = height - rect.top, height - rect.bottom
-        chars.append({
-            "text": ch,
+        append({
+            "text": chr(code),
             "x0": rect.left - left,
             "x1": rect.right - left,
             "top": top,
@@ -227,24 +262,17 @@ def page_chars(textpage: int, ref: tuple[float, float]) -> list[dict]:
     return dedupe(chars)
 
 
-def _rendered_size(textpage: int, index: int, cache: dict[int, float | None]) -> float | None:
+def _rendered_size(obj: int) -> float | None:
     """Font size as rendered: the text object's size times its matrix's vertical scale
     (FPDFText_GetFontSize ignores the matrix; WPS sets size 1 and scales the matrix)."""
-    obj = _text_object(textpage, index)
-    if not obj:
-        return None
-    if obj in cache:
-        return cache[obj]
     fs = c_float()
     if not _font_size(obj, ctypes.byref(fs)):
-        cache[obj] = None
         return None
     m = c.FS_MATRIX()
     scale = 1.0
     if _obj_matrix(obj, ctypes.byref(m)):
         scale = (m.b * m.b + m.d * m.d) ** 0.5 or 1.0
-    cache[obj] = fs.value * scale
-    return cache[obj]
+    return fs.value * scale
 
 
 def dedupe(chars: list[dict], tolerance: float = 1.0) -> list[dict]:
@@ -253,6 +281,8 @@ def dedupe(chars: list[dict], tolerance: float = 1.0) -> list[dict]:
     Characters are bucketed by 2-pt cells of (x0, top); with a tolerance of 1 pt a match
     can only lie in the character's own bucket or in the neighbour on the side its
     position is nearer to, so four buckets are looked at, not nine."""
+    if not _may_repeat(chars, tolerance):
+        return list(chars)
     out: list[dict] = []
     seen: dict[tuple[str, int, int], list[dict]] = {}
     for ch in chars:
@@ -272,6 +302,36 @@ def dedupe(chars: list[dict], tolerance: float = 1.0) -> list[dict]:
             out.append(ch)
             seen.setdefault((text, kx, ky), []).append(ch)
     return out
+
+
+def _may_repeat(chars: list[dict], tolerance: float) -> bool:
+    """False when no two characters of the same text lie in the same or neighbouring
+    ``2·tolerance`` squares of (x0, top), so none is within ``tolerance`` of another and
+    :func:`dedupe` drops nothing (most pages: a bold glyph drawn twice is rare).  One
+    vectorised test instead of a bucket lookup per character."""
+    if len(chars) < 2:
+        return False
+    if tolerance <= 0 or any(len(ch["text"]) != 1 for ch in chars):
+        return True
+    x = np.fromiter((ch["x0"] for ch in chars), float, len(chars)) / (2 * tolerance)
+    y = np.fromiter((ch["top"] for ch in chars), float, len(chars)) / (2 * tolerance)
+    if not (np.isfinite(x).all() and np.isfinite(y).all()) or max(np.abs(x).max(), np.abs(y).max()) > 1e5:
+        return True
+    code = np.fromiter((ord(ch["text"]) for ch in chars), np.int64, len(chars))
+    # square (kx, ky) of character `code` as one integer: 21 bits each
+    key = (code << 42) | ((np.floor(x).astype(np.int64) + (1 << 20)) << 21) | (np.floor(y).astype(np.int64) + (1 << 20))
+    keys = np.sort(key)
+    if (keys[1:] == keys[:-1]).any():
+        return True
+    last = len(keys) - 1
+    for dx in (-1, 0, 1):
+        for dy in (-1, 0, 1):
+            if dx or dy:
+                q = key + ((dx << 21) + dy)
+                at = np.searchsorted(keys, q).clip(0, last)
+                if (keys[at] == q).any():
+                    return True
+    return False
 
 
 def find_tables(width: float, height: float, edges: list[dict]) -> list[ruling.Table]:

@@ -51,13 +51,26 @@ def normalize(text: str | None) -> str:
     :func:`compact` to drop them)."""
     if not text:
         return ""
-    text = unicodedata.normalize("NFKC", text)
-    return text.translate(_radical_table())
+    return _normalize(text)
 
 
 def compact(text: str | None) -> str:
     """Normalised text without any whitespace: the form catalog aliases are matched in."""
-    return _SPACES.sub("", normalize(text))
+    if not text:
+        return ""
+    return _compact(text)
+
+
+# pure functions of the string, called for the same headers, labels and lines over and over
+# (recognition alone asks for the same few hundred strings tens of thousands of times)
+@lru_cache(maxsize=1 << 16)
+def _normalize(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).translate(_radical_table())
+
+
+@lru_cache(maxsize=1 << 16)
+def _compact(text: str) -> str:
+    return _SPACES.sub("", _normalize(text))
 
 
 def has_garbled_text(text: str) -> bool:
