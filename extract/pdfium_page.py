@@ -104,17 +104,21 @@ _MOVETO = c.FPDF_SEGMENT_MOVETO
 
 
 def address(handle) -> int:
-    """The address behind a pypdfium2 handle (``page.raw``, ``textpage.raw``)."""
+    """The address behind a pypdfium2 handle (``page.raw``, ``textpage.raw``) or one of the
+    cffi pointers this module hands out (:func:`walk_objects`' path objects)."""
+    if isinstance(handle, _ffi.CData):
+        return int(_ffi.cast("uintptr_t", handle))
     return ctypes.cast(handle, c_void_p).value or 0
 
 
-def walk_objects(page: int, *, paths_of_depth: int = 3) -> tuple[int, int, list[int]]:
+def walk_objects(page: int, *, paths_of_depth: int = 3) -> tuple[int, int, list]:
     """One walk over a page's objects, into form XObjects: (path objects and image
     objects among the page's own and its forms' direct children — pypdfium2's
     ``get_objects(max_depth=2)``, the cheap pass's counts; the path objects down to
-    ``paths_of_depth`` levels, in drawing order — ``get_objects(max_depth=3)``)."""
+    ``paths_of_depth`` levels, in drawing order — ``get_objects(max_depth=3)`` — as cffi
+    pointers for :func:`page_edges`, :func:`address` gives their addresses)."""
     counts = [0, 0]
-    found: list[int] = []
+    found: list = []
 
     def visit(n: int, get, parent: int, level: int) -> None:
         if n < 0:
@@ -190,7 +194,7 @@ def _edge(x0: float, y0: float, x1: float, y1: float, ref: tuple[float, float]) 
     return None
 
 
-def page_edges(paths: list[int], width: float, height: float, ref: tuple[float, float]) -> list[dict]:
+def page_edges(paths: list, width: float, height: float, ref: tuple[float, float]) -> list[dict]:
     """Straight axis-parallel segments of the page's path objects (:func:`walk_objects`),
     minus backdrops: page-sized rectangles and filled areas without a stroke (cell shading)."""
     edges: list[dict] = []

@@ -51,18 +51,22 @@ def normalize(text: str | None) -> str:
     :func:`compact` to drop them)."""
     if not text:
         return ""
-    return _normalize(text)
+    return _normalize(text) if len(text) <= _CACHED_LENGTH else _normalize.__wrapped__(text)
 
 
 def compact(text: str | None) -> str:
     """Normalised text without any whitespace: the form catalog aliases are matched in."""
     if not text:
         return ""
-    return _compact(text)
+    return _compact(text) if len(text) <= _CACHED_LENGTH else _SPACES.sub("", normalize(text))
 
 
 # pure functions of the string, called for the same headers, labels and lines over and over
-# (recognition alone asks for the same few hundred strings tens of thousands of times)
+# (recognition alone asks for the same few hundred strings tens of thousands of times);
+# a page's whole text is not kept
+_CACHED_LENGTH = 200
+
+
 @lru_cache(maxsize=1 << 16)
 def _normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", text).translate(_radical_table())
