@@ -260,6 +260,7 @@ def page_chars(textpage: int, ref: tuple[float, float]) -> list[dict]:
     origin_xy = _ffi.new("double[2]")
     ox_r, oy_r = origin_xy, origin_xy + 1
     tp = _ffi.cast("void*", textpage)
+    font_size, matrix = _ffi.new("float*"), _ffi.new("FS_MATRIX*")
     sizes: dict = {}
     loose_box, origin, text_object, skipped = _loose_box, _char_origin, _text_object, _SKIPPED
     append = chars.append
@@ -274,7 +275,7 @@ def page_chars(textpage: int, ref: tuple[float, float]) -> list[dict]:
         elif obj in sizes:
             size = sizes[obj]
         else:
-            size = sizes[obj] = _rendered_size(obj)
+            size = sizes[obj] = _rendered_size(obj, font_size, matrix)
         if not size:
             size = (rect.top - rect.bottom) or 1.0
         # vertical extent from the baseline, not the glyph: quotes and colons sit high or
@@ -295,13 +296,12 @@ def page_chars(textpage: int, ref: tuple[float, float]) -> list[dict]:
     return dedupe(chars)
 
 
-def _rendered_size(obj) -> float | None:
+def _rendered_size(obj, fs, m) -> float | None:
     """Font size as rendered: the text object's size times its matrix's vertical scale
-    (FPDFText_GetFontSize ignores the matrix; WPS sets size 1 and scales the matrix)."""
-    fs = _ffi.new("float*")
+    (FPDFText_GetFontSize ignores the matrix; WPS sets size 1 and scales the matrix).
+    ``fs``, ``m``: a float and an FS_MATRIX to read them into."""
     if not _font_size(obj, fs):
         return None
-    m = _ffi.new("FS_MATRIX*")
     scale = 1.0
     if _obj_matrix(obj, m):
         scale = (m.b * m.b + m.d * m.d) ** 0.5 or 1.0
@@ -346,11 +346,11 @@ def _may_repeat(chars: list[dict], tolerance: float) -> bool:
         return False
     if tolerance <= 0 or any(len(ch["text"]) != 1 for ch in chars):
         return True
-    x = np.fromiter((ch["x0"] for ch in chars), float, len(chars)) / (2 * tolerance)
-    y = np.fromiter((ch["top"] for ch in chars), float, len(chars)) / (2 * tolerance)
+    x = np.array([ch["x0"] for ch in chars], dtype=float) / (2 * tolerance)
+    y = np.array([ch["top"] for ch in chars], dtype=float) / (2 * tolerance)
     if not (np.isfinite(x).all() and np.isfinite(y).all()) or max(np.abs(x).max(), np.abs(y).max()) > 1e5:
         return True
-    code = np.fromiter((ord(ch["text"]) for ch in chars), np.int64, len(chars))
+    code = np.array([ord(ch["text"]) for ch in chars], dtype=np.int64)
     # square (kx, ky) of character `code` as one integer: 21 bits each
     key = (code << 42) | ((np.floor(x).astype(np.int64) + (1 << 20)) << 21) | (np.floor(y).astype(np.int64) + (1 << 20))
     keys = np.sort(key)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
@@ -83,8 +84,10 @@ def has_garbled_text(text: str) -> bool:
         return False
     if text.count("(cid:") >= 5:
         return True
-    visible = [c for c in text if not c.isspace()]
-    if len(visible) < 50:
+    counts = Counter(text)  # each distinct character classified once
+    visible = sum(n for ch, n in counts.items() if not ch.isspace())
+    if visible < 50:
         return False
-    bad = sum(1 for c in visible if unicodedata.category(c) in ("Co", "Cn") or c == "\ufffd")
-    return bad / len(visible) > 0.3
+    bad = sum(n for ch, n in counts.items()
+              if not ch.isspace() and (unicodedata.category(ch) in ("Co", "Cn") or ch == "\ufffd"))
+    return bad / visible > 0.3
