@@ -140,13 +140,21 @@ def chars_lines(chars: list[dict], *, in_reading_order: bool = False) -> list[st
         return []
     if len(chars) == 1:
         return [chars[0]["text"]]
-    lines: list[list[dict]] = []
-    firsts: list[float] = []  # top of each line's first character
-    for ch in (chars if in_reading_order else sorted(chars, key=_reading_order)):
+    seq = chars if in_reading_order else sorted(chars, key=_reading_order)
+    first = seq[0]
+    first_top = first["top"]
+    line0 = [first]
+    lines: list[list[dict]] = [line0]
+    firsts: list[float] = [first_top]  # top of each line's first character
+    for i in range(1, len(seq)):
+        ch = seq[i]
         top = ch["top"]
         reach = (ch.get("size", 8) or 8) * 0.45
-        for k, first in enumerate(firsts):
-            if abs(first - top) <= reach:
+        if abs(first_top - top) <= reach:
+            line0.append(ch)
+            continue
+        for k in range(1, len(firsts)):
+            if abs(firsts[k] - top) <= reach:
                 lines[k].append(ch)
                 break
         else:
@@ -160,12 +168,16 @@ def chars_lines(chars: list[dict], *, in_reading_order: bool = False) -> list[st
             line.sort(key=_X0)
         prev = line[0]
         buf = [prev["text"]]
-        for ch in line[1:]:
-            gap = ch["x0"] - prev["x1"]
-            if gap > (ch.get("size", 8) or 8) * 0.6 and not (_is_cjk(prev["text"]) and _is_cjk(ch["text"])):
-                buf.append(" ")
-            buf.append(ch["text"])
+        append = buf.append
+        prev_x1 = prev["x1"]
+        for i in range(1, len(line)):
+            ch = line[i]
+            if ch["x0"] - prev_x1 > (ch.get("size", 8) or 8) * 0.6 \
+                    and not (_is_cjk(prev["text"]) and _is_cjk(ch["text"])):
+                append(" ")
+            append(ch["text"])
             prev = ch
+            prev_x1 = ch["x1"]
         parts.append("".join(buf))
     return parts
 

@@ -344,13 +344,16 @@ def _may_repeat(chars: list[dict], tolerance: float) -> bool:
     vectorised test instead of a bucket lookup per character."""
     if len(chars) < 2:
         return False
-    if tolerance <= 0 or any(len(ch["text"]) != 1 for ch in chars):
+    if tolerance <= 0:
+        return True
+    try:
+        code = np.array([ord(ch["text"]) for ch in chars], dtype=np.int64)
+    except TypeError:  # a text that is not one character
         return True
     x = np.array([ch["x0"] for ch in chars], dtype=float) / (2 * tolerance)
     y = np.array([ch["top"] for ch in chars], dtype=float) / (2 * tolerance)
     if not (np.isfinite(x).all() and np.isfinite(y).all()) or max(np.abs(x).max(), np.abs(y).max()) > 1e5:
         return True
-    code = np.array([ord(ch["text"]) for ch in chars], dtype=np.int64)
     # square (kx, ky) of character `code` as one integer: 21 bits each
     key = (code << 42) | ((np.floor(x).astype(np.int64) + (1 << 20)) << 21) | (np.floor(y).astype(np.int64) + (1 << 20))
     keys = np.sort(key)
