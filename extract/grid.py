@@ -206,36 +206,47 @@ def page_lines(chars: list[dict]) -> list[Line]:
     if not chars:
         return []
     rows: list[list[dict]] = []
+    level: list[bool] = []  # every character of the row has the same rounded top
     row: list[dict] = []
     row_top = 0.0
+    row_round = 0.0
     for ch in sorted(chars, key=_TOP_X0):
+        top = ch["top"]
         size = ch.get("size", 8) or 8
-        if row and abs(row_top - ch["top"]) <= size * 0.45:
+        if row and abs(row_top - top) <= size * 0.45:
             row.append(ch)
+            if round(top, 0) != row_round:
+                level[-1] = False
         else:
             row = [ch]
-            row_top = ch["top"]
+            row_top = top
+            row_round = round(top, 0)
             rows.append(row)
-    out = []
-    for row in rows:
+            level.append(row_round == row_round)  # not NaN
+    segments: list[list[dict]] = []  # each in reading order
+    for row, flat in zip(rows, level):
         if len(row) > 1:
             row.sort(key=_X0)
         # split a visual line into segments at wide gaps (e.g. 部门：… far left, 单位：万元 far right)
+        # (a level row sorted by x0 is in reading order: _reading_order sorts by rounded top, then x0)
         seg: list[dict] = [row[0]]
         for ch in row[1:]:
             size = ch.get("size", 8) or 8
             if ch["x0"] - seg[-1]["x1"] > size * 3:
-                out.append(_line(seg))
+                segments.append(seg if flat else sorted(seg, key=_reading_order))
                 seg = [ch]
             else:
                 seg.append(ch)
-        out.append(_line(seg))
-    return out
+        segments.append(seg if flat else sorted(seg, key=_reading_order))
+    owner = np.repeat(np.arange(len(segments)), [len(seg) for seg in segments])
+    texts = _cells_lines([ch for seg in segments for ch in seg], owner, len(segments))
+    return [_line(seg, raw) for seg, raw in zip(segments, texts)]
 
 
-def _line(chars: list[dict]) -> Line:
+def _line(chars: list[dict], raw: list[str]) -> Line:
+    """The line of ``chars``; ``raw``: their :func:`chars_lines`."""
     return Line(
-        text=chars_text(chars),
+        text=normalize("".join(raw)).strip(),
         x0=min(map(_X0, chars)),
         top=min(map(_TOP, chars)),
         x1=max(map(_X1, chars)),
@@ -316,8 +327,8 @@ def grids_from_tables(tables, page_number: int, chars: list[dict]) -> list[Grid]
         if len(xs) < 2 or len(ys) < 2:
             continue
         if centre_x is None:
-            centre_x = np.fromiter(((c["x0"] + c["x1"]) / 2 for c in chars), float, len(chars))
-            centre_y = np.fromiter(((c["top"] + c["bottom"]) / 2 for c in chars), float, len(chars))
+            centre_x = np.array([(c["x0"] + c["x1"]) / 2 for c in chars], dtype=float)
+            centre_y = np.array([(c["top"] + c["bottom"]) / 2 for c in chars], dtype=float)
         x0, top, x1, bottom = table.bbox
         within = (x0 - 1 <= centre_x) & (centre_x <= x1 + 1) & (top - 1 <= centre_y) & (centre_y <= bottom + 1)
         ordered, anchor = _anchors([chars[i] for i in np.flatnonzero(within).tolist()])
@@ -329,22 +340,19 @@ def grids_from_tables(tables, page_number: int, chars: list[dict]) -> list[Grid]
         for i, (ra, ca, rb, cb, _) in enumerate(spans):
             block = owner_of[ra:rb, ca:cb]
             block[block < 0] = i
-        members: list[list[dict]] = [[] for _ in spans]
+        members: list[list[str]] = [[] for _ in spans]
         if ordered and spans:
             cx = np.array(anchor, dtype=float)
-            cy = np.fromiter(((c["top"] + c["bottom"]) / 2 for c in ordered), float, len(ordered))
+            cy = np.array([(c["top"] + c["bottom"]) / 2 for c in ordered], dtype=float)
             col = np.clip(np.searchsorted(xs, cx, side="right") - 1, 0, len(xs) - 2)
             row = np.clip(np.searchsorted(ys, cy, side="right") - 1, 0, len(ys) - 2)
             owner = owner_of[row, col]
             bounds = np.array([s[4] for s in spans], dtype=float).reshape(-1, 4)[np.maximum(owner, 0)]
             owner[~((bounds[:, 0] - 1 <= cx) & (cx <= bounds[:, 2] + 1)
                     & (bounds[:, 1] - 1 <= cy) & (cy <= bounds[:, 3] + 1))] = -1
-            for ch, k in zip(ordered, owner.tolist()):
-                if k >= 0:
-                    members[k].append(ch)
+            members = _cells_lines(ordered, owner, len(spans))
         cells = []
-        for (ra, ca, rb, cb, r), cx in zip(spans, members):
-            raw = chars_lines(cx, in_reading_order=True)
+        for (ra, ca, rb, cb, r), raw in zip(spans, members):
             lines = [normalize(x).strip() for x in raw]
             text = lines[0] if len(raw) == 1 else normalize("".join(raw)).strip()
             cells.append(Cell(ra, ca, rb - ra, cb - ca, text, tuple(r), lines))
@@ -352,6 +360,48 @@ def grids_from_tables(tables, page_number: int, chars: list[dict]) -> list[Grid]
         grids.append(Grid(page_number, tuple(table.bbox), xs, ys, cells))
     grids.sort(key=lambda g: g.bbox[1])
     return grids
+
+
+def _cells_lines(ordered: list[dict], owner: np.ndarray, n: int) -> list[list[str]]:
+    """:func:`chars_lines` of each cell's characters (``owner``: the cell of each of the
+    ``ordered`` characters, -1 for none), for all cells at once: a cell whose characters
+    all lie within reach of its first character's top is one line, its characters sorted by
+    x0 (stably) and spaced at wide gaps, computed on arrays; other cells go through
+    :func:`chars_lines`."""
+    out: list[list[str]] = [[] for _ in range(n)]
+    chosen = np.flatnonzero(owner >= 0)
+    if not len(chosen):
+        return out
+    order = chosen[np.argsort(owner[chosen], kind="stable")]  # cell by cell, in reading order
+    group = owner[order]
+    chars = [ordered[i] for i in order.tolist()]
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    ends = np.r_[starts[1:], len(group)]
+    top = np.array([c["top"] for c in chars], dtype=float)
+    x0 = np.array([c["x0"] for c in chars], dtype=float)
+    x1 = np.array([c["x1"] for c in chars], dtype=float)
+    size = np.array([c.get("size", 8) or 8 for c in chars], dtype=float)
+    bounds = list(zip(group[starts].tolist(), starts.tolist(), ends.tolist()))
+    if not (np.isfinite(top).all() and np.isfinite(x0).all() and np.isfinite(x1).all() and np.isfinite(size).all()):
+        for k, a, b in bounds:
+            out[k] = chars_lines(chars[a:b], in_reading_order=True)
+        return out
+    near = np.abs(np.repeat(top[starts], ends - starts) - top) <= size * 0.45
+    near[starts] = True  # a cell's first character opens its first line
+    one_line = np.ones(len(group), dtype=bool)
+    one_line[np.isin(group, group[~near])] = False
+    by_x = np.argsort(x0, kind="stable")
+    by_x = by_x[np.argsort(group[by_x], kind="stable")]  # cell by cell, by x0, ties in reading order
+    texts = [chars[i]["text"] for i in by_x.tolist()]
+    gx0, gx1, gsize, ggroup = x0[by_x], x1[by_x], size[by_x], group[by_x]
+    wide = (gx0[1:] - gx1[:-1] > gsize[1:] * 0.6) & (ggroup[1:] == ggroup[:-1]) & one_line[by_x][1:]
+    for j in reversed(np.flatnonzero(wide).tolist()):  # from the right: texts[j] is still the character's own
+        if not (_is_cjk(texts[j]) and _is_cjk(texts[j + 1])):
+            texts[j + 1] = " " + texts[j + 1]
+    single = one_line[starts].tolist()
+    for (k, a, b), flat in zip(bounds, single):
+        out[k] = ["".join(texts[a:b])] if flat else chars_lines(chars[a:b], in_reading_order=True)
+    return out
 
 
 _CAPTION = re.compile(r"^(?:(?:部门|单位|编制单位|部门名称|单位名称|金额单位)[:：].*|表[一二三四五六七八九十\d]+|公开\d+表)$")
