@@ -273,6 +273,20 @@ def without_backdrops(page):
 _NUMERIC_CHARS = set("0123456789,.-%")
 
 
+def _in_reading_order(chars: list[dict]) -> list[dict]:
+    """``sorted(chars, key=_reading_order)`` on arrays: a stable sort by x0, then a stable sort
+    by the rounded top (``numpy.rint`` rounds half to even, as ``round(v, 0)`` does)."""
+    if len(chars) < 2:
+        return list(chars)
+    top = np.array([c["top"] for c in chars], dtype=float)
+    x0 = np.array([c["x0"] for c in chars], dtype=float)
+    if not (np.isfinite(top).all() and np.isfinite(x0).all()):
+        return sorted(chars, key=_reading_order)
+    by_x = np.argsort(x0, kind="stable")
+    order = by_x[np.argsort(np.rint(top)[by_x], kind="stable")]
+    return [chars[i] for i in order.tolist()]
+
+
 def _anchors(chars: list[dict]) -> tuple[list[dict], list[float]]:
     """The characters in reading order (:func:`_reading_order`, stable) and the x each is
     placed by.
@@ -281,7 +295,7 @@ def _anchors(chars: list[dict]) -> tuple[list[dict], list[float]]:
     border (``1`` of ``1,642,700.00`` printed in the name column).  A run of touching
     numeric characters is therefore placed by its right end; everything else by its
     centre."""
-    ordered = sorted(chars, key=_reading_order)
+    ordered = _in_reading_order(chars)
     out = [(ch["x0"] + ch["x1"]) / 2 for ch in ordered]
     numeric_chars = _NUMERIC_CHARS
     start = -1  # first index of the current run of touching numeric characters

@@ -143,19 +143,19 @@ def walk_objects(page: int, *, paths_of_depth: int = 3) -> tuple[int, int, list]
     return counts[0], counts[1], found
 
 
-def _matrix(obj) -> tuple[float, float, float, float, float, float]:
-    m = _ffi.new("FS_MATRIX*")
+def _matrix(obj, m) -> tuple[float, float, float, float, float, float]:
+    """The object's matrix, read into ``m`` (an FS_MATRIX)."""
     if not _obj_matrix(obj, m):
         return (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
     return (m.a, m.b, m.c, m.d, m.e, m.f)
 
 
-def _segments(obj: int) -> list[list[tuple[float, float]]]:
-    """Subpaths of a path object as point lists in page space (curves by their end points)."""
-    a, b, cc, d, e, f = _matrix(obj)
+def _segments(obj, m, xy) -> list[list[tuple[float, float]]]:
+    """Subpaths of a path object as point lists in page space (curves by their end points);
+    ``m``, ``xy``: an FS_MATRIX and two floats to read into."""
+    a, b, cc, d, e, f = _matrix(obj, m)
     out: list[list[tuple[float, float]]] = []
     cur: list[tuple[float, float]] = []
-    xy = _ffi.new("float[2]")
     xr, yr = xy, xy + 1
     for i in range(_count_segments(obj)):
         seg = _get_segment(obj, i)
@@ -202,6 +202,7 @@ def page_edges(paths: list, width: float, height: float, ref: tuple[float, float
     fr, sr = mode, mode + 1
     box = _ffi.new("float[4]")
     refs = (box, box + 1, box + 2, box + 3)
+    matrix, xy = _ffi.new("FS_MATRIX*"), _ffi.new("float[2]")
     for obj in paths:
         _draw_mode(obj, fr, sr)
         if not _obj_bounds(obj, *refs):
@@ -215,7 +216,7 @@ def page_edges(paths: list, width: float, height: float, ref: tuple[float, float
             continue
         if not fill and not stroke:
             continue  # clipping-only or invisible path
-        for sub in _segments(obj):
+        for sub in _segments(obj, matrix, xy):
             for (x0, y0), (x1, y1) in zip(sub, sub[1:]):
                 e = _edge(x0, y0, x1, y1, ref)
                 if e is not None and (e["width"] > 0 or e["height"] > 0):
