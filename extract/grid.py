@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 from operator import itemgetter
 
+import numpy as np
+
 from .text import normalize
 
 TABLE_SETTINGS = {
@@ -125,25 +127,34 @@ def chars_text(chars: list[dict]) -> str:
     return normalize("".join(chars_lines(chars))).strip()
 
 
-def chars_lines(chars: list[dict]) -> list[str]:
+def chars_lines(chars: list[dict], *, in_reading_order: bool = False) -> list[str]:
     """Join characters into text: lines top-to-bottom, characters left-to-right.
 
     Lines of a wrapped cell are concatenated without a separator (Chinese text
     has no spaces); inside a line a gap wider than half a character becomes a
     space so that ``2023 年`` stays readable.  A character joins the first line
-    whose first character's top is within 0.45 of its size.
+    whose first character's top is within 0.45 of its size.  ``in_reading_order``: the
+    characters are already sorted as :func:`_reading_order` sorts them (stably).
     """
     if not chars:
         return []
     if len(chars) == 1:
         return [chars[0]["text"]]
-    lines: list[list[dict]] = []
-    firsts: list[float] = []  # top of each line's first character
-    for ch in sorted(chars, key=_reading_order):
+    seq = chars if in_reading_order else sorted(chars, key=_reading_order)
+    first = seq[0]
+    first_top = first["top"]
+    line0 = [first]
+    lines: list[list[dict]] = [line0]
+    firsts: list[float] = [first_top]  # top of each line's first character
+    for i in range(1, len(seq)):
+        ch = seq[i]
         top = ch["top"]
         reach = (ch.get("size", 8) or 8) * 0.45
-        for k, first in enumerate(firsts):
-            if abs(first - top) <= reach:
+        if abs(first_top - top) <= reach:
+            line0.append(ch)
+            continue
+        for k in range(1, len(firsts)):
+            if abs(firsts[k] - top) <= reach:
                 lines[k].append(ch)
                 break
         else:
@@ -157,17 +168,25 @@ def chars_lines(chars: list[dict]) -> list[str]:
             line.sort(key=_X0)
         prev = line[0]
         buf = [prev["text"]]
-        for ch in line[1:]:
-            gap = ch["x0"] - prev["x1"]
-            if gap > (ch.get("size", 8) or 8) * 0.6 and not (_is_cjk(prev["text"]) and _is_cjk(ch["text"])):
-                buf.append(" ")
-            buf.append(ch["text"])
+        append = buf.append
+        prev_x1 = prev["x1"]
+        for i in range(1, len(line)):
+            ch = line[i]
+            if ch["x0"] - prev_x1 > (ch.get("size", 8) or 8) * 0.6 \
+                    and not (_is_cjk(prev["text"]) and _is_cjk(ch["text"])):
+                append(" ")
+            append(ch["text"])
             prev = ch
+            prev_x1 = ch["x1"]
         parts.append("".join(buf))
     return parts
 
 
 _X0 = itemgetter("x0")
+_X1 = itemgetter("x1")
+_TOP = itemgetter("top")
+_BOTTOM = itemgetter("bottom")
+_TOP_X0 = itemgetter("top", "x0")
 
 
 def _reading_order(c: dict) -> tuple[float, float]:
@@ -175,7 +194,7 @@ def _reading_order(c: dict) -> tuple[float, float]:
 
 
 def _highest(line: list[dict]) -> float:
-    return min(c["top"] for c in line)
+    return min(map(_TOP, line))
 
 
 def _is_cjk(s: str) -> bool:
@@ -187,35 +206,51 @@ def page_lines(chars: list[dict]) -> list[Line]:
     if not chars:
         return []
     rows: list[list[dict]] = []
-    for ch in sorted(chars, key=lambda c: (c["top"], c["x0"])):
+    level: list[bool] = []  # every character of the row has the same rounded top
+    row: list[dict] = []
+    row_top = 0.0
+    row_round = 0.0
+    for ch in sorted(chars, key=_TOP_X0):
+        top = ch["top"]
         size = ch.get("size", 8) or 8
-        if rows and abs(rows[-1][0]["top"] - ch["top"]) <= size * 0.45:
-            rows[-1].append(ch)
+        if row and abs(row_top - top) <= size * 0.45:
+            row.append(ch)
+            if round(top, 0) != row_round:
+                level[-1] = False
         else:
-            rows.append([ch])
-    out = []
-    for row in rows:
-        row.sort(key=lambda c: c["x0"])
+            row = [ch]
+            row_top = top
+            row_round = round(top, 0)
+            rows.append(row)
+            level.append(row_round == row_round)  # not NaN
+    segments: list[list[dict]] = []  # each in reading order
+    for row, flat in zip(rows, level):
+        if len(row) > 1:
+            row.sort(key=_X0)
         # split a visual line into segments at wide gaps (e.g. 部门：… far left, 单位：万元 far right)
+        # (a level row sorted by x0 is in reading order: _reading_order sorts by rounded top, then x0)
         seg: list[dict] = [row[0]]
         for ch in row[1:]:
             size = ch.get("size", 8) or 8
             if ch["x0"] - seg[-1]["x1"] > size * 3:
-                out.append(_line(seg))
+                segments.append(seg if flat else sorted(seg, key=_reading_order))
                 seg = [ch]
             else:
                 seg.append(ch)
-        out.append(_line(seg))
-    return out
+        segments.append(seg if flat else sorted(seg, key=_reading_order))
+    owner = np.repeat(np.arange(len(segments)), [len(seg) for seg in segments])
+    texts = _cells_lines([ch for seg in segments for ch in seg], owner, len(segments))
+    return [_line(seg, raw) for seg, raw in zip(segments, texts)]
 
 
-def _line(chars: list[dict]) -> Line:
+def _line(chars: list[dict], raw: list[str]) -> Line:
+    """The line of ``chars``; ``raw``: their :func:`chars_lines`."""
     return Line(
-        text=chars_text(chars),
-        x0=min(c["x0"] for c in chars),
-        top=min(c["top"] for c in chars),
-        x1=max(c["x1"] for c in chars),
-        bottom=max(c["bottom"] for c in chars),
+        text=normalize("".join(raw)).strip(),
+        x0=min(map(_X0, chars)),
+        top=min(map(_TOP, chars)),
+        x1=max(map(_X1, chars)),
+        bottom=max(map(_BOTTOM, chars)),
     )
 
 
@@ -238,36 +273,54 @@ def without_backdrops(page):
 _NUMERIC_CHARS = set("0123456789,.-%")
 
 
-def _anchors(chars: list[dict]) -> dict[int, float]:
-    """The x each character is placed by (keyed by id).
+def _in_reading_order(chars: list[dict]) -> list[dict]:
+    """``sorted(chars, key=_reading_order)`` on arrays: a stable sort by x0, then a stable sort
+    by the rounded top (``numpy.rint`` rounds half to even, as ``round(v, 0)`` does)."""
+    if len(chars) < 2:
+        return list(chars)
+    top = np.array([c["top"] for c in chars], dtype=float)
+    x0 = np.array([c["x0"] for c in chars], dtype=float)
+    if not (np.isfinite(top).all() and np.isfinite(x0).all()):
+        return sorted(chars, key=_reading_order)
+    by_x = np.argsort(x0, kind="stable")
+    order = by_x[np.argsort(np.rint(top)[by_x], kind="stable")]
+    return [chars[i] for i in order.tolist()]
+
+
+def _anchors(chars: list[dict]) -> tuple[list[dict], list[float]]:
+    """The characters in reading order (:func:`_reading_order`, stable) and the x each is
+    placed by.
 
     Amounts are right-aligned: a number too wide for its cell spills over the left
     border (``1`` of ``1,642,700.00`` printed in the name column).  A run of touching
     numeric characters is therefore placed by its right end; everything else by its
     centre."""
-    out: dict[int, float] = {}
-    ordered = sorted(chars, key=lambda c: (round(c["top"]), c["x0"]))
-    run: list[dict] = []
-
-    def flush() -> None:
-        if len(run) >= 2:
-            right = run[-1]["x1"] - 0.5
-            for c in run:
-                out[id(c)] = right
-        run.clear()
-
-    for ch in ordered:
-        numeric = ch["text"] in _NUMERIC_CHARS
-        if run and numeric and abs(ch["top"] - run[-1]["top"]) < 1 and 0 <= ch["x0"] - run[-1]["x1"] < 0.5:
-            run.append(ch)
+    ordered = _in_reading_order(chars)
+    out = [(ch["x0"] + ch["x1"]) / 2 for ch in ordered]
+    numeric_chars = _NUMERIC_CHARS
+    start = -1  # first index of the current run of touching numeric characters
+    last: dict | None = None
+    for i, ch in enumerate(ordered):
+        numeric = ch["text"] in numeric_chars
+        if start >= 0 and numeric and abs(ch["top"] - last["top"]) < 1 and 0 <= ch["x0"] - last["x1"] < 0.5:
+            last = ch
             continue
-        flush()
-        if numeric:
-            run.append(ch)
-    flush()
-    for ch in chars:
-        out.setdefault(id(ch), (ch["x0"] + ch["x1"]) / 2)
-    return out
+        if start >= 0 and i - start >= 2:
+            out[start:i] = [last["x1"] - 0.5] * (i - start)
+        start, last = (i, ch) if numeric else (-1, None)
+    if start >= 0 and len(ordered) - start >= 2:
+        out[start:] = [last["x1"] - 0.5] * (len(ordered) - start)
+    return ordered, out
+
+
+def _nearest(bounds: list[float], values: np.ndarray) -> np.ndarray:
+    """:func:`_index` of every value: the nearest bound, the lower one on a tie."""
+    b = np.asarray(bounds, dtype=float)
+    i = np.searchsorted(b, values, side="left")
+    lo = np.clip(i - 1, 0, len(b) - 1)
+    hi = np.clip(i, 0, len(b) - 1)
+    take_lo = (i == len(b)) | (np.abs(b[lo] - values) <= np.abs(b[hi] - values))
+    return np.where(i == 0, 0, np.where(take_lo, lo, hi))
 
 
 def find_grids(page, page_number: int, chars: list[dict]) -> list[Grid]:
@@ -278,6 +331,7 @@ def find_grids(page, page_number: int, chars: list[dict]) -> list[Grid]:
 def grids_from_tables(tables, page_number: int, chars: list[dict]) -> list[Grid]:
     """pdfplumber tables (cell rectangles) + the page's characters → grids, top to bottom."""
     grids = []
+    centre_x = centre_y = None
     for table in tables:
         rects = table.cells
         if len(rects) < 2:
@@ -286,42 +340,82 @@ def grids_from_tables(tables, page_number: int, chars: list[dict]) -> list[Grid]
         ys = _cluster([r[1] for r in rects] + [r[3] for r in rects], 2.0)
         if len(xs) < 2 or len(ys) < 2:
             continue
+        if centre_x is None:
+            centre_x = np.array([(c["x0"] + c["x1"]) / 2 for c in chars], dtype=float)
+            centre_y = np.array([(c["top"] + c["bottom"]) / 2 for c in chars], dtype=float)
         x0, top, x1, bottom = table.bbox
-        inside = [c for c in chars if x0 - 1 <= (c["x0"] + c["x1"]) / 2 <= x1 + 1
-                  and top - 1 <= (c["top"] + c["bottom"]) / 2 <= bottom + 1]
-        anchor = _anchors(inside)
-        spans = []
-        for r in rects:
-            c0, r0 = _index(xs, r[0]), _index(ys, r[1])
-            c1, r1 = _index(xs, r[2]), _index(ys, r[3])
-            if c1 > c0 and r1 > r0:
-                spans.append((r0, c0, r1, c1, r))
-        slot_owner: dict[tuple[int, int], int] = {}
-        for i, (r0, c0, r1, c1, _) in enumerate(spans):
-            for rr in range(r0, r1):
-                for cc in range(c0, c1):
-                    slot_owner.setdefault((rr, cc), i)
-        members: list[list[dict]] = [[] for _ in spans]
-        for ch in inside:
-            cx = anchor[id(ch)]
-            cy = (ch["top"] + ch["bottom"]) / 2
-            col = bisect.bisect_right(xs, cx) - 1
-            row = bisect.bisect_right(ys, cy) - 1
-            owner = slot_owner.get((min(max(row, 0), len(ys) - 2), min(max(col, 0), len(xs) - 2)))
-            if owner is not None:
-                r = spans[owner][4]
-                if r[0] - 1 <= cx <= r[2] + 1 and r[1] - 1 <= cy <= r[3] + 1:
-                    members[owner].append(ch)
+        within = (x0 - 1 <= centre_x) & (centre_x <= x1 + 1) & (top - 1 <= centre_y) & (centre_y <= bottom + 1)
+        ordered, anchor = _anchors([chars[i] for i in np.flatnonzero(within).tolist()])
+        box = np.array(rects, dtype=float).reshape(-1, 4)
+        c0, c1 = _nearest(xs, box[:, 0]).tolist(), _nearest(xs, box[:, 2]).tolist()
+        r0, r1 = _nearest(ys, box[:, 1]).tolist(), _nearest(ys, box[:, 3]).tolist()
+        spans = [(r0[k], c0[k], r1[k], c1[k], r) for k, r in enumerate(rects) if c1[k] > c0[k] and r1[k] > r0[k]]
+        owner_of = np.full((len(ys) - 1, len(xs) - 1), -1, dtype=np.int64)
+        for i, (ra, ca, rb, cb, _) in enumerate(spans):
+            block = owner_of[ra:rb, ca:cb]
+            block[block < 0] = i
+        members: list[list[str]] = [[] for _ in spans]
+        if ordered and spans:
+            cx = np.array(anchor, dtype=float)
+            cy = np.array([(c["top"] + c["bottom"]) / 2 for c in ordered], dtype=float)
+            col = np.clip(np.searchsorted(xs, cx, side="right") - 1, 0, len(xs) - 2)
+            row = np.clip(np.searchsorted(ys, cy, side="right") - 1, 0, len(ys) - 2)
+            owner = owner_of[row, col]
+            bounds = np.array([s[4] for s in spans], dtype=float).reshape(-1, 4)[np.maximum(owner, 0)]
+            owner[~((bounds[:, 0] - 1 <= cx) & (cx <= bounds[:, 2] + 1)
+                    & (bounds[:, 1] - 1 <= cy) & (cy <= bounds[:, 3] + 1))] = -1
+            members = _cells_lines(ordered, owner, len(spans))
         cells = []
-        for (r0, c0, r1, c1, r), cx in zip(spans, members):
-            raw = chars_lines(cx)
+        for (ra, ca, rb, cb, r), raw in zip(spans, members):
             lines = [normalize(x).strip() for x in raw]
             text = lines[0] if len(raw) == 1 else normalize("".join(raw)).strip()
-            cells.append(Cell(r0, c0, r1 - r0, c1 - c0, text, tuple(r), lines))
+            cells.append(Cell(ra, ca, rb - ra, cb - ca, text, tuple(r), lines))
         cells.sort(key=lambda c: (c.row, c.col))
         grids.append(Grid(page_number, tuple(table.bbox), xs, ys, cells))
     grids.sort(key=lambda g: g.bbox[1])
     return grids
+
+
+def _cells_lines(ordered: list[dict], owner: np.ndarray, n: int) -> list[list[str]]:
+    """:func:`chars_lines` of each cell's characters (``owner``: the cell of each of the
+    ``ordered`` characters, -1 for none), for all cells at once: a cell whose characters
+    all lie within reach of its first character's top is one line, its characters sorted by
+    x0 (stably) and spaced at wide gaps, computed on arrays; other cells go through
+    :func:`chars_lines`."""
+    out: list[list[str]] = [[] for _ in range(n)]
+    chosen = np.flatnonzero(owner >= 0)
+    if not len(chosen):
+        return out
+    order = chosen[np.argsort(owner[chosen], kind="stable")]  # cell by cell, in reading order
+    group = owner[order]
+    chars = [ordered[i] for i in order.tolist()]
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    ends = np.r_[starts[1:], len(group)]
+    top = np.array([c["top"] for c in chars], dtype=float)
+    x0 = np.array([c["x0"] for c in chars], dtype=float)
+    x1 = np.array([c["x1"] for c in chars], dtype=float)
+    size = np.array([c.get("size", 8) or 8 for c in chars], dtype=float)
+    bounds = list(zip(group[starts].tolist(), starts.tolist(), ends.tolist()))
+    if not (np.isfinite(top).all() and np.isfinite(x0).all() and np.isfinite(x1).all() and np.isfinite(size).all()):
+        for k, a, b in bounds:
+            out[k] = chars_lines(chars[a:b], in_reading_order=True)
+        return out
+    near = np.abs(np.repeat(top[starts], ends - starts) - top) <= size * 0.45
+    near[starts] = True  # a cell's first character opens its first line
+    one_line = np.ones(len(group), dtype=bool)
+    one_line[np.isin(group, group[~near])] = False
+    by_x = np.argsort(x0, kind="stable")
+    by_x = by_x[np.argsort(group[by_x], kind="stable")]  # cell by cell, by x0, ties in reading order
+    texts = [chars[i]["text"] for i in by_x.tolist()]
+    gx0, gx1, gsize, ggroup = x0[by_x], x1[by_x], size[by_x], group[by_x]
+    wide = (gx0[1:] - gx1[:-1] > gsize[1:] * 0.6) & (ggroup[1:] == ggroup[:-1]) & one_line[by_x][1:]
+    for j in reversed(np.flatnonzero(wide).tolist()):  # from the right: texts[j] is still the character's own
+        if not (_is_cjk(texts[j]) and _is_cjk(texts[j + 1])):
+            texts[j + 1] = " " + texts[j + 1]
+    single = one_line[starts].tolist()
+    for (k, a, b), flat in zip(bounds, single):
+        out[k] = ["".join(texts[a:b])] if flat else chars_lines(chars[a:b], in_reading_order=True)
+    return out
 
 
 _CAPTION = re.compile(r"^(?:(?:部门|单位|编制单位|部门名称|单位名称|金额单位)[:：].*|表[一二三四五六七八九十\d]+|公开\d+表)$")

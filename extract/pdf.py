@@ -7,6 +7,7 @@ pdfplumber (about 20 pages/s).
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -134,9 +135,10 @@ def check_text_layer(cp: CheapPass, name: str) -> None:
     if has_garbled_text(text):
         raise errors.GarbledText(f"{name}: the text layer is undecodable ((cid:…) glyphs or private-use characters)")
     # a wrong ToUnicode map yields text, but not Chinese: disclosures are mostly CJK
-    cjk = sum(1 for c in text if "\u4e00" <= c <= "\u9fff")
-    letters = sum(1 for c in text if c.isalpha())
-    odd = sum(1 for c in text if c.isalpha() and ord(c) > 0x7F and not "\u4e00" <= c <= "\u9fff"
+    counts = Counter(text)  # each distinct character classified once
+    cjk = sum(n for c, n in counts.items() if "\u4e00" <= c <= "\u9fff")
+    letters = sum(n for c, n in counts.items() if c.isalpha())
+    odd = sum(n for c, n in counts.items() if c.isalpha() and ord(c) > 0x7F and not "\u4e00" <= c <= "\u9fff"
               and not "\u3000" <= c <= "\u30ff")
     if letters > 100 and cjk / letters < 0.2 and odd / letters > 0.3:
         raise errors.GarbledText(f"{name}: the text layer decodes to symbols of no script (glyph ids without a ToUnicode map)")

@@ -18,9 +18,11 @@ bindings convert a pointer object on every call, and pages have thousands of cha
 from __future__ import annotations
 
 import ctypes
-from ctypes import POINTER, c_double, c_float, c_int, c_uint, c_void_p
+from ctypes import POINTER, c_int, c_uint, c_uint16, c_void_p
 from pathlib import Path
 
+import cffi
+import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw as c
 import pypdfium2_raw.bindings as _bindings
@@ -49,44 +51,74 @@ def _fn(name: str, restype, *argtypes):
 
 
 _P = c_void_p
-_count_objects = _fn("FPDFPage_CountObjects", c_int, _P)
-_get_object = _fn("FPDFPage_GetObject", _P, _P, c_int)
-_form_count = _fn("FPDFFormObj_CountObjects", c_int, _P)
-_form_object = _fn("FPDFFormObj_GetObject", _P, _P, c_int)
-_obj_type = _fn("FPDFPageObj_GetType", c_int, _P)
-_obj_bounds = _fn("FPDFPageObj_GetBounds", c_int, _P, POINTER(c_float), POINTER(c_float), POINTER(c_float),
-                  POINTER(c_float))
-_obj_matrix = _fn("FPDFPageObj_GetMatrix", c_int, _P, POINTER(c.FS_MATRIX))
-_draw_mode = _fn("FPDFPath_GetDrawMode", c_int, _P, POINTER(c_int), POINTER(c_int))
-_count_segments = _fn("FPDFPath_CountSegments", c_int, _P)
-_get_segment = _fn("FPDFPath_GetPathSegment", _P, _P, c_int)
-_segment_point = _fn("FPDFPathSegment_GetPoint", c_int, _P, POINTER(c_float), POINTER(c_float))
-_segment_type = _fn("FPDFPathSegment_GetType", c_int, _P)
-_segment_close = _fn("FPDFPathSegment_GetClose", c_int, _P)
 _count_chars = _fn("FPDFText_CountChars", c_int, _P)
+_get_text = _fn("FPDFText_GetText", c_int, _P, c_int, c_int, POINTER(c_uint16))
 _is_generated = _fn("FPDFText_IsGenerated", c_int, _P, c_int)
 _unicode = _fn("FPDFText_GetUnicode", c_uint, _P, c_int)
-_loose_box = _fn("FPDFText_GetLooseCharBox", c_int, _P, c_int, POINTER(c.FS_RECTF))
-_char_origin = _fn("FPDFText_GetCharOrigin", c_int, _P, c_int, POINTER(c_double), POINTER(c_double))
-_text_object = _fn("FPDFText_GetTextObject", _P, _P, c_int)
-_font_size = _fn("FPDFTextObj_GetFontSize", c_int, _P, POINTER(c_float))
+
+# the calls made per object, per path segment and per character go through cffi (ABI mode,
+# nothing compiled), whose calls cost about half of ctypes' on the same library
+_ffi = cffi.FFI()
+_ffi.cdef("""
+typedef struct { float a; float b; float c; float d; float e; float f; } FS_MATRIX;
+typedef struct { float left; float top; float right; float bottom; } FS_RECTF;
+int FPDFPage_CountObjects(void* page);
+void* FPDFPage_GetObject(void* page, int index);
+int FPDFFormObj_CountObjects(void* form);
+void* FPDFFormObj_GetObject(void* form, unsigned long index);
+int FPDFPageObj_GetType(void* obj);
+int FPDFPageObj_GetBounds(void* obj, float* left, float* bottom, float* right, float* top);
+int FPDFPageObj_GetMatrix(void* obj, FS_MATRIX* matrix);
+int FPDFPath_GetDrawMode(void* path, int* fillmode, int* stroke);
+int FPDFPath_CountSegments(void* path);
+void* FPDFPath_GetPathSegment(void* path, int index);
+int FPDFPathSegment_GetPoint(void* segment, float* x, float* y);
+int FPDFPathSegment_GetType(void* segment);
+int FPDFPathSegment_GetClose(void* segment);
+int FPDFText_GetLooseCharBox(void* textpage, int index, FS_RECTF* rect);
+int FPDFText_GetCharOrigin(void* textpage, int index, double* x, double* y);
+void* FPDFText_GetTextObject(void* textpage, int index);
+int FPDFTextObj_GetFontSize(void* text, float* size);
+""")
+_C = _ffi.dlopen(_LIB._name)
+_count_objects = _C.FPDFPage_CountObjects
+_get_object = _C.FPDFPage_GetObject
+_form_count = _C.FPDFFormObj_CountObjects
+_form_object = _C.FPDFFormObj_GetObject
+_obj_type = _C.FPDFPageObj_GetType
+_obj_bounds = _C.FPDFPageObj_GetBounds
+_obj_matrix = _C.FPDFPageObj_GetMatrix
+_draw_mode = _C.FPDFPath_GetDrawMode
+_count_segments = _C.FPDFPath_CountSegments
+_get_segment = _C.FPDFPath_GetPathSegment
+_segment_point = _C.FPDFPathSegment_GetPoint
+_segment_type = _C.FPDFPathSegment_GetType
+_segment_close = _C.FPDFPathSegment_GetClose
+_loose_box = _C.FPDFText_GetLooseCharBox
+_char_origin = _C.FPDFText_GetCharOrigin
+_text_object = _C.FPDFText_GetTextObject
+_font_size = _C.FPDFTextObj_GetFontSize
 
 _PATH, _IMAGE, _FORM = c.FPDF_PAGEOBJ_PATH, c.FPDF_PAGEOBJ_IMAGE, c.FPDF_PAGEOBJ_FORM
 _MOVETO = c.FPDF_SEGMENT_MOVETO
 
 
 def address(handle) -> int:
-    """The address behind a pypdfium2 handle (``page.raw``, ``textpage.raw``)."""
+    """The address behind a pypdfium2 handle (``page.raw``, ``textpage.raw``) or one of the
+    cffi pointers this module hands out (:func:`walk_objects`' path objects)."""
+    if isinstance(handle, _ffi.CData):
+        return int(_ffi.cast("uintptr_t", handle))
     return ctypes.cast(handle, c_void_p).value or 0
 
 
-def walk_objects(page: int, *, paths_of_depth: int = 3) -> tuple[int, int, list[int]]:
+def walk_objects(page: int, *, paths_of_depth: int = 3) -> tuple[int, int, list]:
     """One walk over a page's objects, into form XObjects: (path objects and image
     objects among the page's own and its forms' direct children — pypdfium2's
     ``get_objects(max_depth=2)``, the cheap pass's counts; the path objects down to
-    ``paths_of_depth`` levels, in drawing order — ``get_objects(max_depth=3)``)."""
+    ``paths_of_depth`` levels, in drawing order — ``get_objects(max_depth=3)`` — as cffi
+    pointers for :func:`page_edges`, :func:`address` gives their addresses)."""
     counts = [0, 0]
-    found: list[int] = []
+    found: list = []
 
     def visit(n: int, get, parent: int, level: int) -> None:
         if n < 0:
@@ -106,30 +138,31 @@ def walk_objects(page: int, *, paths_of_depth: int = 3) -> tuple[int, int, list[
             elif kind == _FORM and level < paths_of_depth - 1:
                 visit(_form_count(obj), _form_object, obj, level + 1)
 
-    visit(_count_objects(page), _get_object, page, 0)
+    handle = _ffi.cast("void*", page)
+    visit(_count_objects(handle), _get_object, handle, 0)
     return counts[0], counts[1], found
 
 
-def _matrix(obj: int) -> tuple[float, float, float, float, float, float]:
-    m = c.FS_MATRIX()
-    if not _obj_matrix(obj, ctypes.byref(m)):
+def _matrix(obj, m) -> tuple[float, float, float, float, float, float]:
+    """The object's matrix, read into ``m`` (an FS_MATRIX)."""
+    if not _obj_matrix(obj, m):
         return (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
     return (m.a, m.b, m.c, m.d, m.e, m.f)
 
 
-def _segments(obj: int) -> list[list[tuple[float, float]]]:
-    """Subpaths of a path object as point lists in page space (curves by their end points)."""
-    a, b, cc, d, e, f = _matrix(obj)
+def _segments(obj, m, xy) -> list[list[tuple[float, float]]]:
+    """Subpaths of a path object as point lists in page space (curves by their end points);
+    ``m``, ``xy``: an FS_MATRIX and two floats to read into."""
+    a, b, cc, d, e, f = _matrix(obj, m)
     out: list[list[tuple[float, float]]] = []
     cur: list[tuple[float, float]] = []
-    x = c_float()
-    y = c_float()
-    xr, yr = ctypes.byref(x), ctypes.byref(y)
+    xr, yr = xy, xy + 1
     for i in range(_count_segments(obj)):
         seg = _get_segment(obj, i)
         if not seg or not _segment_point(seg, xr, yr):
             continue
-        px, py = a * x.value + cc * y.value + e, b * x.value + d * y.value + f
+        x, y = xy
+        px, py = a * x + cc * y + e, b * x + d * y + f
         if _segment_type(seg) == _MOVETO:
             if len(cur) > 1:
                 out.append(cur)
@@ -161,27 +194,29 @@ def _edge(x0: float, y0: float, x1: float, y1: float, ref: tuple[float, float]) 
     return None
 
 
-def page_edges(paths: list[int], width: float, height: float, ref: tuple[float, float]) -> list[dict]:
+def page_edges(paths: list, width: float, height: float, ref: tuple[float, float]) -> list[dict]:
     """Straight axis-parallel segments of the page's path objects (:func:`walk_objects`),
     minus backdrops: page-sized rectangles and filled areas without a stroke (cell shading)."""
     edges: list[dict] = []
-    fill, stroke = c_int(), c_int()
-    fr, sr = ctypes.byref(fill), ctypes.byref(stroke)
-    box = [c_float() for _ in range(4)]
-    refs = [ctypes.byref(v) for v in box]
+    mode = _ffi.new("int[2]")
+    fr, sr = mode, mode + 1
+    box = _ffi.new("float[4]")
+    refs = (box, box + 1, box + 2, box + 3)
+    matrix, xy = _ffi.new("FS_MATRIX*"), _ffi.new("float[2]")
     for obj in paths:
         _draw_mode(obj, fr, sr)
         if not _obj_bounds(obj, *refs):
             raise pdfium.PdfiumError("Failed to get bounds.")
-        left, bottom, right, top = (v.value for v in box)
+        left, bottom, right, top = box
         w, h = right - left, top - bottom
+        fill, stroke = mode
         if w > 0.7 * width and h > 0.6 * height:
             continue
-        if fill.value and not stroke.value and w > 3 and h > 3:
+        if fill and not stroke and w > 3 and h > 3:
             continue
-        if not fill.value and not stroke.value:
+        if not fill and not stroke:
             continue  # clipping-only or invisible path
-        for sub in _segments(obj):
+        for sub in _segments(obj, matrix, xy):
             for (x0, y0), (x1, y1) in zip(sub, sub[1:]):
                 e = _edge(x0, y0, x1, y1, ref)
                 if e is not None and (e["width"] > 0 or e["height"] > 0):
@@ -189,35 +224,70 @@ def page_edges(paths: list[int], width: float, height: float, ref: tuple[float, 
     return edges
 
 
+def _codes(textpage: int, n: int) -> list[int]:
+    """The code point of each of the page's ``n`` characters, 0 for one pdfium generated
+    (a space or line break it inferred): the whole page's text in one call when it lines
+    up with the characters (one UTF-16 unit per character, as many as characters: the
+    text buffer is built character by character and only ever leaves some out), else
+    character by character."""
+    buf = (c_uint16 * (n + 1))()
+    if _get_text(textpage, 0, n, buf) == n + 1:
+        try:
+            text = ctypes.string_at(buf, 2 * n).decode("utf-16-le")
+        except UnicodeDecodeError:  # a lone surrogate
+            text = ""
+        if len(text) == n:  # no surrogate pair either
+            # a generated character is a space or a line break, which are not kept anyway
+            return buf[:n]
+    return [0 if _is_generated(textpage, i) == 1 else _unicode(textpage, i) for i in range(n)]
+
+
+def _skipped_codes() -> frozenset[int]:
+    """Code points never kept as characters: controls, whitespace, noncharacters."""
+    return frozenset([*range(32), 0xFFFE, 0xFFFF, *(k for k in range(0x10000) if chr(k).isspace())])
+
+
+_SKIPPED = _skipped_codes()
+
+
 def page_chars(textpage: int, ref: tuple[float, float]) -> list[dict]:
     """Characters with pdfium's loose (font-size) boxes, duplicated bold glyphs removed."""
     left, height = ref
+    n = _count_chars(textpage)
+    if n <= 0:
+        return []
     chars: list[dict] = []
-    rect = c.FS_RECTF()
-    ox, oy = c_double(), c_double()
-    rect_r, ox_r, oy_r = ctypes.byref(rect), ctypes.byref(ox), ctypes.byref(oy)
-    sizes: dict[int, float | None] = {}
-    is_generated, unicode, loose_box, origin = _is_generated, _unicode, _loose_box, _char_origin
-    for i in range(_count_chars(textpage)):
-        if is_generated(textpage, i) == 1:
+    rect = rect_r = _ffi.new("FS_RECTF*")
+    origin_xy = _ffi.new("double[2]")
+    ox_r, oy_r = origin_xy, origin_xy + 1
+    tp = _ffi.cast("void*", textpage)
+    font_size, matrix = _ffi.new("float*"), _ffi.new("FS_MATRIX*")
+    sizes: dict = {}
+    loose_box, origin, text_object, skipped = _loose_box, _char_origin, _text_object, _SKIPPED
+    append = chars.append
+    for i, code in enumerate(_codes(textpage, n)):
+        if code in skipped or code > 0xFFFF and chr(code).isspace():
             continue
-        code = unicode(textpage, i)
-        if code in (0, 0xFFFE, 0xFFFF) or code < 32:
+        if not loose_box(tp, i, rect_r):
             continue
-        if not loose_box(textpage, i, rect_r):
-            continue
-        ch = chr(code)
-        if ch.isspace():
-            continue
-        size = _rendered_size(textpage, i, sizes) or (rect.top - rect.bottom) or 1.0
+        obj = text_object(tp, i)
+        if not obj:
+            size = None
+        elif obj in sizes:
+            size = sizes[obj]
+        else:
+            size = sizes[obj] = _rendered_size(obj, font_size, matrix)
+        if not size:
+            size = (rect.top - rect.bottom) or 1.0
         # vertical extent from the baseline, not the glyph: quotes and colons sit high or
         # low in their loose boxes, and lines are grouped by top
-        if origin(textpage, i, ox_r, oy_r):
-            top, bottom = height - (oy.value + 0.88 * size), height - (oy.value - 0.12 * size)
+        if origin(tp, i, ox_r, oy_r):
+            y = origin_xy[1]
+            top, bottom = height - (y + 0.88 * size), height - (y - 0.12 * size)
         else:
             top, bottom = height - rect.top, height - rect.bottom
-        chars.append({
-            "text": ch,
+        append({
+            "text": chr(code),
             "x0": rect.left - left,
             "x1": rect.right - left,
             "top": top,
@@ -227,24 +297,16 @@ def page_chars(textpage: int, ref: tuple[float, float]) -> list[dict]:
     return dedupe(chars)
 
 
-def _rendered_size(textpage: int, index: int, cache: dict[int, float | None]) -> float | None:
+def _rendered_size(obj, fs, m) -> float | None:
     """Font size as rendered: the text object's size times its matrix's vertical scale
-    (FPDFText_GetFontSize ignores the matrix; WPS sets size 1 and scales the matrix)."""
-    obj = _text_object(textpage, index)
-    if not obj:
+    (FPDFText_GetFontSize ignores the matrix; WPS sets size 1 and scales the matrix).
+    ``fs``, ``m``: a float and an FS_MATRIX to read them into."""
+    if not _font_size(obj, fs):
         return None
-    if obj in cache:
-        return cache[obj]
-    fs = c_float()
-    if not _font_size(obj, ctypes.byref(fs)):
-        cache[obj] = None
-        return None
-    m = c.FS_MATRIX()
     scale = 1.0
-    if _obj_matrix(obj, ctypes.byref(m)):
+    if _obj_matrix(obj, m):
         scale = (m.b * m.b + m.d * m.d) ** 0.5 or 1.0
-    cache[obj] = fs.value * scale
-    return cache[obj]
+    return fs[0] * scale
 
 
 def dedupe(chars: list[dict], tolerance: float = 1.0) -> list[dict]:
@@ -253,6 +315,8 @@ def dedupe(chars: list[dict], tolerance: float = 1.0) -> list[dict]:
     Characters are bucketed by 2-pt cells of (x0, top); with a tolerance of 1 pt a match
     can only lie in the character's own bucket or in the neighbour on the side its
     position is nearer to, so four buckets are looked at, not nine."""
+    if not _may_repeat(chars, tolerance):
+        return list(chars)
     out: list[dict] = []
     seen: dict[tuple[str, int, int], list[dict]] = {}
     for ch in chars:
@@ -272,6 +336,39 @@ def dedupe(chars: list[dict], tolerance: float = 1.0) -> list[dict]:
             out.append(ch)
             seen.setdefault((text, kx, ky), []).append(ch)
     return out
+
+
+def _may_repeat(chars: list[dict], tolerance: float) -> bool:
+    """False when no two characters of the same text lie in the same or neighbouring
+    ``2·tolerance`` squares of (x0, top), so none is within ``tolerance`` of another and
+    :func:`dedupe` drops nothing (most pages: a bold glyph drawn twice is rare).  One
+    vectorised test instead of a bucket lookup per character."""
+    if len(chars) < 2:
+        return False
+    if tolerance <= 0:
+        return True
+    try:
+        code = np.array([ord(ch["text"]) for ch in chars], dtype=np.int64)
+    except TypeError:  # a text that is not one character
+        return True
+    x = np.array([ch["x0"] for ch in chars], dtype=float) / (2 * tolerance)
+    y = np.array([ch["top"] for ch in chars], dtype=float) / (2 * tolerance)
+    if not (np.isfinite(x).all() and np.isfinite(y).all()) or max(np.abs(x).max(), np.abs(y).max()) > 1e5:
+        return True
+    # square (kx, ky) of character `code` as one integer: 21 bits each
+    key = (code << 42) | ((np.floor(x).astype(np.int64) + (1 << 20)) << 21) | (np.floor(y).astype(np.int64) + (1 << 20))
+    keys = np.sort(key)
+    if (keys[1:] == keys[:-1]).any():
+        return True
+    last = len(keys) - 1
+    for dx in (-1, 0, 1):
+        for dy in (-1, 0, 1):
+            if dx or dy:
+                q = key + ((dx << 21) + dy)
+                at = np.searchsorted(keys, q).clip(0, last)
+                if (keys[at] == q).any():
+                    return True
+    return False
 
 
 def find_tables(width: float, height: float, edges: list[dict]) -> list[ruling.Table]:

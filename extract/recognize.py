@@ -224,9 +224,14 @@ def header_facts(paths: list[list[str]], rows: list[list[str]]) -> HeaderFacts:
     return HeaderFacts(texts, labels, cls, bool(two_sided), len(rows))
 
 
+_QUOTES = re.compile(r"[“”\"'‘’]")
+_OF_WHICH = re.compile(r"^其中[:：]")
+
+
+@lru_cache(maxsize=1 << 14)
 def _plain(x: str) -> str:
     """Compact text without quotes and 其中: (“三公”经费 and 三公经费 are one label)."""
-    return re.sub(r"^其中[:：]", "", re.sub(r"[“”\"'‘’]", "", compact(x)))
+    return _OF_WHICH.sub("", _QUOTES.sub("", compact(x)))
 
 
 def _numberish(x: str) -> bool:

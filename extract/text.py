@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
@@ -51,13 +52,30 @@ def normalize(text: str | None) -> str:
     :func:`compact` to drop them)."""
     if not text:
         return ""
-    text = unicodedata.normalize("NFKC", text)
-    return text.translate(_radical_table())
+    return _normalize(text) if len(text) <= _CACHED_LENGTH else _normalize.__wrapped__(text)
 
 
 def compact(text: str | None) -> str:
     """Normalised text without any whitespace: the form catalog aliases are matched in."""
-    return _SPACES.sub("", normalize(text))
+    if not text:
+        return ""
+    return _compact(text) if len(text) <= _CACHED_LENGTH else _SPACES.sub("", normalize(text))
+
+
+# pure functions of the string, called for the same headers, labels and lines over and over
+# (recognition alone asks for the same few hundred strings tens of thousands of times);
+# a page's whole text is not kept
+_CACHED_LENGTH = 200
+
+
+@lru_cache(maxsize=1 << 16)
+def _normalize(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).translate(_radical_table())
+
+
+@lru_cache(maxsize=1 << 16)
+def _compact(text: str) -> str:
+    return _SPACES.sub("", _normalize(text))
 
 
 def has_garbled_text(text: str) -> bool:
@@ -66,8 +84,10 @@ def has_garbled_text(text: str) -> bool:
         return False
     if text.count("(cid:") >= 5:
         return True
-    visible = [c for c in text if not c.isspace()]
-    if len(visible) < 50:
+    counts = Counter(text)  # each distinct character classified once
+    visible = sum(n for ch, n in counts.items() if not ch.isspace())
+    if visible < 50:
         return False
-    bad = sum(1 for c in visible if unicodedata.category(c) in ("Co", "Cn") or c == "\ufffd")
-    return bad / len(visible) > 0.3
+    bad = sum(n for ch, n in counts.items()
+              if not ch.isspace() and (unicodedata.category(ch) in ("Co", "Cn") or ch == "\ufffd"))
+    return bad / visible > 0.3

@@ -105,7 +105,7 @@ def test_one_walk_counts_what_pypdfium2_iterates():
             kinds = [o.type for o in page.get_objects(max_depth=2)]
             assert (paths, images) == (kinds.count(pdfium_c.FPDF_PAGEOBJ_PATH), kinds.count(pdfium_c.FPDF_PAGEOBJ_IMAGE))
             deep = [address(o.raw) for o in page.get_objects(max_depth=3) if o.type == pdfium_c.FPDF_PAGEOBJ_PATH]
-            assert path_objects == deep
+            assert [address(o) for o in path_objects] == deep
             page.close()
     finally:
         pdf.close()
