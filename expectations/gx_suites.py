@@ -34,7 +34,7 @@ from typing import Any
 
 import yaml
 
-from warehouse.db import connect_for_reading, fetch_scalar, table_exists
+from warehouse.db import connect_for_reading, fetch_scalar, qident, table_exists
 
 HERE = Path(__file__).resolve().parent
 SUITES_DIR = HERE / "suites"
@@ -96,7 +96,8 @@ def scoped_query(spec: dict[str, Any], params: list[Any], documents: list[str] |
         return spec["query"], params
     if not re.fullmatch(r"[a-z_]+", column):
         raise ValueError(f"suite {spec.get('name')}: scoped_by must be a column name, not {column!r}")
-    return (f"SELECT * FROM ({spec['query']}) AS suite WHERE {column} IN (SELECT unnest(?::VARCHAR[]))",
+    query = spec["query"]  # SQL text of the suite catalog (code, like the rule catalog's)
+    return (f"SELECT * FROM ({query}) AS suite WHERE {qident(column)} IN (SELECT unnest(?::VARCHAR[]))",
             [*params, documents])
 
 
