@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .catalog import CATALOG_DIR, strip_ordinal
+from .codes import split_label_code
 from .text import compact
 
 SCHEMES = ("department", "government")
@@ -44,10 +45,10 @@ GROUP_LABELS = frozenset({"合计", "总计", "小计", "人员经费", "公用�
 
 
 def label_code(label: str | None) -> str | None:
-    """A 类/款 code printed in brackets before the name (``[301]工资福利支出``): a printed code the
-    row's label carries, not an inference."""
-    m = _LABEL_CODE.match(compact(label))
-    return m.group(1) if m else None
+    """A 类/款 code printed before the name (``[301]工资福利支出``, ``301 工资福利支出``): a printed
+    code the row's label carries, not an inference (:func:`extract.codes.split_label_code`)."""
+    found = split_label_code(label, "economic")
+    return found[0] if found else None
 
 
 def econ_key(name: str | None) -> str:

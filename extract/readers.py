@@ -9,6 +9,7 @@ import re
 from typing import TYPE_CHECKING
 
 from .catalog import functional_class_codes, strip_ordinal
+from .codes import code_classification, split_label_code
 from .grid import Grid
 from .rows import _AMOUNT_IN_TEXT, _CODE, _column_map, data_rows, header_paths, join_code_parts, split_header
 from .text import compact, normalize
@@ -72,12 +73,18 @@ def _code_columns(paths: list[list[str]], rows: list[tuple[Grid, int]]) -> list[
             if p and (any("编码" in c or "代码" in c for c in p) or p[-1] in ("类", "款", "项"))]
     if cols:
         return cols
-    # no header says so: the column whose cells look like codes
+    # no header says so: the column whose cells are mostly 科目 codes (an amount column printing
+    # one whole number, ``791``, is not one: its other cells are amounts, and 791 is no code)
     counts: dict[int, int] = {}
+    others: dict[int, int] = {}
     for g, r in rows:
         for k, t in enumerate(g.row_texts(r)):
-            if _CODE.match(compact(t)):
+            c = compact(t)
+            if _CODE.match(c) and code_classification(c):
                 counts[k] = counts.get(k, 0) + 1
+            elif c and parse_value(c).printed is not None:
+                others[k] = others.get(k, 0) + 1
+    counts = {k: n for k, n in counts.items() if n > others.get(k, 0)}
     return [max(counts, key=counts.get)] if counts else []
 
 
@@ -124,7 +131,11 @@ def read_coded(inst: TableInstance) -> None:
         label = compact(label_cell)
         if not code and not label and all(not compact(by_col.get(c, (0, ""))[1]) for c in measure_cols):
             continue
+        # the row key stays the label as printed ([301]工资福利支出): line ids are built from it
         row_key = code or label or ("合计" if not code_cols and name_col is None else f"row{idx}")
+        in_label = split_label_code(label_cell, t.classification if t else None)
+        if in_label and (not code or code == in_label[0]):
+            code, label = in_label  # the code printed in the label, the name without it
         for col, measure in measure_cols.items():
             if col not in by_col:
                 continue
@@ -204,7 +215,14 @@ def read_two_sided(inst: TableInstance) -> None:
             if label in ("栏次", "栏目"):
                 continue
             row_key = f"{side}:{rowno}" if rowno is not None else f"{side}:{label}"
-            code = codes.get(strip_ordinal(label)) if side == "expenditure" else None
+            code = None
+            if side == "expenditure":
+                raw = by_col.get(role["label"], (0, ""))[1] if role["label"] is not None else label
+                in_label = split_label_code(raw or label, "functional")
+                if in_label:
+                    code, label = in_label  # [201]一般公共服务支出: the printed code, the name without it
+                else:
+                    code = codes.get(strip_ordinal(label))
             for col, measure in role["measures"].items():
                 if col not in by_col:
                     continue
@@ -241,7 +259,8 @@ def read_three_block(inst: TableInstance) -> None:
         amounts = [k for k in range(codes[-1] + 1, end) if k != name]
         blocks.append((codes, name, amounts))
     for idx, (g, r) in enumerate(rows):
-        texts = [compact(x) for x in g.row_texts(r)]
+        raw = g.row_texts(r)
+        texts = [compact(x) for x in raw]
         for codes, name_col, amount_cols in blocks:
             parts = [texts[c] for c in codes if c < len(texts)]
             code = join_code_parts(parts)
@@ -249,12 +268,20 @@ def read_three_block(inst: TableInstance) -> None:
             label_in_code = next((p for p in parts if p and not p.isdigit()), "")
             if not name and label_in_code:
                 name = label_in_code
+            printed_name = name
+            raw_name = raw[name_col] if name and name_col < len(raw) and texts[name_col] == name else name
+            in_label = split_label_code(raw_name, "economic")
+            column_code = code
+            if in_label and (not code or code == in_label[0]):
+                code, name = in_label  # [301]工资福利支出: the printed code, the name without it
             if not name and not code:
                 # a total label centred across the block lands in its amount column (unruled)
                 name = next((texts[c] for c in amount_cols if c < len(texts) and texts[c] in t.total_labels), "")
             total_measure = t.total_labels.get(name)
             if not code and not name:
                 continue
+            # the row key stays the label as printed when the code was read from it
+            row_key = column_code or printed_name or name
             cols = list(amount_cols)
             if total_measure and all(not texts[c] or texts[c] == name for c in cols if c < len(texts)):
                 # a total whose amount is printed further right (merged label cells)
@@ -266,7 +293,7 @@ def read_three_block(inst: TableInstance) -> None:
                     continue
                 # the row key says which total it is; the measure stays the column's (决算数)
                 measure = t.measure_for(paths[col]) or "amount"
-                rec = _cell_record(inst, g, r, col, row_index=idx, row_key=code or name, measure=measure,
+                rec = _cell_record(inst, g, r, col, row_index=idx, row_key=row_key, measure=measure,
                                    phase=t.phase, header_path=paths[col], subject_code=code,
                                    line_name=name or None, classification="economic" if code else None)
                 if rec:

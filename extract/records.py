@@ -29,7 +29,7 @@ from typing import Annotated, TypedDict, Union, get_args, get_origin, get_type_h
 
 import pyarrow as pa
 
-EXTRACTOR_VERSION = "1.1.0"  # 1.1: identity with evidence, scope own/unit, parent_department
+EXTRACTOR_VERSION = "1.2.0"  # 1.2: codes printed in labels ([301]工资福利支出) read as subject_code; no amount column taken for codes
 
 AMOUNT = pa.decimal128(24, 6)
 RATIO = pa.decimal128(18, 6)

@@ -249,7 +249,10 @@ class Doc:
         spec = table_catalog().get(table) or {}
         if side is None and spec.get("classification") == "economic" and spec.get("layout") == "coded":
             for r in rows:  # [301]工资福利支出: the code is printed, in the label
-                r.label_code = None if r.printed_code else label_code(r.line_name)
+                if r.subject_code and r.row_key.split("#")[0] != r.subject_code:
+                    r.label_code = r.subject_code  # read from the label by extraction (extract.codes)
+                else:  # (records of an extractor before 1.2 leave it in the line name)
+                    r.label_code = None if r.printed_code else label_code(r.line_name)
             inf = infer_codes([EconRow(r.printed_code, r.label,
                                        any(c.get("amount") not in (None, ZERO) for c in r.cells.values()))
                                for r in rows])
