@@ -492,17 +492,13 @@ def cache_keys(con, code: str) -> dict[str, str]:
     """document_id → what its identities depend on: the code and its registry row (its bytes,
     extraction, department and scope; warehouse.incremental.current_state). A warehouse without a
     registry (records loaded directly, as in the tests) keys by its raw.document row instead."""
-    import json
-
     from warehouse.db import fetch_dicts, table_exists
-    from warehouse.incremental import current_state
+    from warehouse.incremental import current_state, row_fingerprint
 
     digests = {d: digest for d, (digest, *_) in current_state(con).items()}
     if not digests and table_exists(con, "raw", "document"):
-        volatile = {"extracted_at", "extract_seconds"}
         for row in fetch_dicts(con, "SELECT * FROM raw.document ORDER BY document_id"):
-            stable = json.dumps({k: v for k, v in row.items() if k not in volatile}, sort_keys=True, default=str)
-            digests[row["document_id"]] = hashlib.md5(stable.encode()).hexdigest()
+            digests[row["document_id"]] = row_fingerprint(row, volatile={"extracted_at", "extract_seconds"})
     return {d: hashlib.sha256(f"{code}:{digest}".encode()).hexdigest() for d, digest in digests.items()}
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import io
+import shutil
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -131,8 +132,6 @@ class PagePictures:
         removed = 0
         for folder in self.store.iterdir():
             if folder.is_dir() and folder.name not in documents:
-                import shutil
-
                 shutil.rmtree(folder, ignore_errors=True)
                 removed += 1
         return removed

@@ -92,14 +92,19 @@ def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     return table_exists(con, "raw", table)
 
 
+def row_fingerprint(row: dict[str, Any], volatile: set[str] = _VOLATILE) -> str:
+    """md5 of a row's columns but the ``volatile`` ones (those that say when, not what)."""
+    stable = {k: v for k, v in row.items() if k not in volatile}
+    return hashlib.md5(json.dumps(stable, sort_keys=True, default=str, ensure_ascii=False).encode()).hexdigest()
+
+
 def current_state(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str | None, str | None]]:
     """document_id -> (fingerprint of its registry row, canonical department, top department)."""
     if not _exists(con, "document_registry"):
         return {}
     out = {}
     for r in fetch_dicts(con, "SELECT * FROM raw.document_registry ORDER BY document_id"):
-        stable = {k: v for k, v in r.items() if k not in _VOLATILE}
-        digest = hashlib.md5(json.dumps(stable, sort_keys=True, default=str, ensure_ascii=False).encode()).hexdigest()
+        digest = row_fingerprint(r)
         dept = r.get("department_canonical")
         top = r.get("parent_department") if r.get("scope") in ("own", "unit") and r.get("parent_department") else dept
         out[r["document_id"]] = (digest, dept, top)
